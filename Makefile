@@ -1,0 +1,75 @@
+# berth: one plain Makefile for a fixed Debian dependency set.
+#
+#   make            release build in build/
+#   make SAN=1      AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/
+#   make check      unit tests and integration tests (both builds)
+
+PKGS := jansson libseccomp libcap
+SAN ?= 0
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1
+else
+BUILD ?= build
+SANFLAGS :=
+OPT := -O2
+endif
+
+CC ?= cc
+CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wno-unused-parameter -Wformat=2 -Wvla -g $(OPT) $(SANFLAGS) \
+	-Isrc $(shell pkg-config --cflags $(PKGS))
+CFLAGS ?=
+LDLIBS := $(shell pkg-config --libs $(PKGS))
+LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRCS := $(wildcard src/common/*.c src/runtime/*.c)
+CLI_SRCS := $(wildcard src/cli/*.c src/cli/*/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/berth $(BUILD)/berth-runtime $(UNIT_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libberth.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/berth: $(CLI_OBJS) $(BUILD)/libberth.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(BUILD)/libberth.a $(LDLIBS)
+
+# runc-compatible entry point for OCI engines: the same binary, which acts
+# as "berth runtime" when called by this name.
+$(BUILD)/berth-runtime: $(BUILD)/berth
+	ln -sf berth $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libberth.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP $< -o $@ $(LDFLAGS_ALL) \
+		$(BUILD)/libberth.a $(LDLIBS) -lcmocka
+
+check-unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+check: all
+	tests/run
+
+clean:
+	rm -rf build build-san
+
+PREFIX ?= /usr/local
+install: $(BUILD)/berth
+	install -D -m 0755 $(BUILD)/berth $(DESTDIR)$(PREFIX)/bin/berth
+	ln -sf berth $(DESTDIR)$(PREFIX)/bin/berth-runtime
+
+.PHONY: all check check-unit clean install
+
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

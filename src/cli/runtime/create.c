@@ -1,0 +1,85 @@
+/* create and run share their flags. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/runtime/runtime.h"
+#include "common/units.h"
+#include "runtime/container.h"
+
+enum { OPT_CONSOLE = 256, OPT_PIDFILE, OPT_NOPIVOT, OPT_NOKEYRING, OPT_PRESERVE,
+       OPT_CONFIG, OPT_KEEP, OPT_NOSUBREAPER };
+
+static const struct option create_opts[] = {
+	{ "bundle", required_argument, NULL, 'b' },
+	{ "console-socket", required_argument, NULL, OPT_CONSOLE },
+	{ "pid-file", required_argument, NULL, OPT_PIDFILE },
+	{ "no-pivot", no_argument, NULL, OPT_NOPIVOT },
+	{ "no-new-keyring", no_argument, NULL, OPT_NOKEYRING },
+	{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "detach", no_argument, NULL, 'd' },
+	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "no-subreaper", no_argument, NULL, OPT_NOSUBREAPER },
+	{ 0 },
+};
+
+static int parse(struct rt_globals *g, int argc, char **argv, bool run,
+		 struct create_opts *o, bool *detach, berr_t *err)
+{
+	const struct rt_verb *v = rt_verb_find(run ? "run" : "create");
+	int64_t n;
+	int c;
+
+	*o = (struct create_opts){ .root = g->root,
+				   .cgroups_disabled = g->cgroups_disabled };
+	while ((c = rt_getopt(argc, argv, run ? "b:d" : "b:", create_opts)) != -1) {
+		switch (c) {
+		case 'b': o->bundle = optarg; break;
+		case OPT_CONSOLE: o->console_socket = optarg; break;
+		case OPT_PIDFILE: o->pid_file = optarg; break;
+		case OPT_NOPIVOT: o->no_pivot = true; break;
+		case OPT_NOKEYRING: o->no_new_keyring = true; break;
+		case OPT_CONFIG: o->config_path = optarg; break;
+		case OPT_PRESERVE:
+			if (units_parse_int(optarg, "--preserve-fds", 0, 1 << 20, &n, err) < 0)
+				return -1;
+			o->preserve_fds = (unsigned)n;
+			break;
+		case 'd':
+			if (!run)
+				return err_set(err, EINVAL, "create: unknown flag '--detach'");
+			*detach = true;
+			break;
+		case OPT_KEEP: case OPT_NOSUBREAPER: break;
+		case ':': return err_set(err, EINVAL, "%s: '%s' needs a value", v->name,
+					 argv[optind - 1]);
+		default: return err_set(err, EINVAL, "%s: unknown flag '%s'", v->name,
+					argv[optind - 1]);
+		}
+	}
+	return rt_need_id(v, argc, argv, optind, &o->id, err);
+}
+
+int rt_create(struct rt_globals *g, int argc, char **argv, berr_t *err)
+{
+	struct create_opts o;
+	bool detach = false;
+
+	if (parse(g, argc, argv, false, &o, &detach, err) < 0 ||
+	    container_create(&o, NULL, err) < 0)
+		return -1;
+	return 0;
+}
+
+int rt_run(struct rt_globals *g, int argc, char **argv, berr_t *err)
+{
+	struct create_opts o;
+	bool detach = false;
+	int code;
+
+	if (parse(g, argc, argv, true, &o, &detach, err) < 0 ||
+	    container_run(&o, detach, &code, err) < 0)
+		return -1;
+	return code;
+}

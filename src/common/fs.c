@@ -1,0 +1,180 @@
+#include "common/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+
+int fs_read_file_at(int dirfd, const char *path, size_t max, char **out,
+		    size_t *len, berr_t *err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	size_t used = 0, cap = 0;
+
+	if (fd < 0)
+		return err_sys(err, "open '%s'", path);
+	for (;;) {
+		ssize_t n;
+
+		if (used + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			char *nbuf;
+
+			if (ncap > max + 2)
+				ncap = max + 2;
+			if (used + 1 >= ncap)
+				return err_set(err, EFBIG,
+					       "'%s' is larger than %zu bytes",
+					       path, max);
+			nbuf = realloc(buf, ncap);
+			if (!nbuf)
+				return err_sys(err, "read '%s'", path);
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_sys(err, "read '%s'", path);
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max)
+			return err_set(err, EFBIG,
+				       "'%s' is larger than %zu bytes", path,
+				       max);
+	}
+	if (!buf && !(buf = malloc(1)))
+		return err_sys(err, "read '%s'", path);
+	buf[used] = '\0';
+	*out = take_ptr(buf);
+	if (len)
+		*len = used;
+	return 0;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int fs_write_file_at(int dirfd, const char *path, const char *data,
+		     size_t len, berr_t *err)
+{
+	cleanup_close int fd =
+		openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_TRUNC);
+
+	if (fd < 0)
+		return err_sys(err, "open '%s'", path);
+	if (write_all(fd, data, len) < 0)
+		return err_sys(err, "write '%.*s' to '%s'",
+			       (int)(len > 64 ? 64 : len), data, path);
+	return 0;
+}
+
+int fs_write_atomic_at(int dirfd, const char *name, const char *data,
+		       size_t len, mode_t mode, berr_t *err)
+{
+	cleanup_free char *tmp = NULL;
+	cleanup_close int fd = -1;
+
+	if (asprintf(&tmp, ".%s.tmp.%d", name, getpid()) < 0)
+		return err_sys(err, "write '%s'", name);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    mode);
+	if (fd < 0)
+		return err_sys(err, "create '%s'", tmp);
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		err_sys(err, "write '%s'", tmp);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		err_sys(err, "rename '%s' to '%s'", tmp, name);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (fsync(dirfd) < 0 && errno != EINVAL && errno != EBADF)
+		return err_sys(err, "sync directory of '%s'", name);
+	return 0;
+}
+
+int fs_mkdir_p(const char *path, mode_t mode, berr_t *err)
+{
+	cleanup_free char *copy = strdup(path);
+
+	if (!copy)
+		return err_sys(err, "mkdir '%s'", path);
+	for (char *p = copy + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return err_sys(err, "mkdir '%s'", copy);
+		*p = saved;
+		if (!saved)
+			break;
+	}
+	return 0;
+}
+
+int fs_remove_tree_at(int parentfd, const char *name, berr_t *err)
+{
+	cleanup_close int fd = -1;
+	cleanup_closedir DIR *dir = NULL;
+	struct dirent *de;
+	struct stat top;
+
+	if (unlinkat(parentfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return err_sys(err, "remove '%s'", name);
+	fd = openat(parentfd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(err, "open '%s'", name);
+	if (fstat(fd, &top) < 0)
+		return err_sys(err, "stat '%s'", name);
+	dir = fdopendir(fd);
+	if (!dir)
+		return err_sys(err, "open '%s'", name);
+	fd = -1; /* owned by dir now */
+	while ((de = readdir(dir))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0)
+			return err_sys(err, "stat '%s/%s'", name, de->d_name);
+		if (S_ISDIR(st.st_mode) && st.st_dev != top.st_dev)
+			return err_set(err, EBUSY,
+				       "'%s/%s' is a mount point", name,
+				       de->d_name);
+		if (fs_remove_tree_at(dirfd(dir), de->d_name, err) < 0)
+			return err_prefix(err, "remove '%s'", name);
+	}
+	if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return err_sys(err, "remove '%s'", name);
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* File helpers with the error contract: bounded reads (hostile files are
+ * capped before allocating), atomic writes and directory trees. */
+#ifndef BERTH_COMMON_FS_H
+#define BERTH_COMMON_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+/* Read at most max bytes of dirfd/path (NUL-terminated in *out). A file
+ * larger than max is an error naming the path and the cap. */
+int fs_read_file_at(int dirfd, const char *path, size_t max, char **out,
+		    size_t *len, berr_t *err);
+
+/* Write data to an existing file (cgroup, proc and sysctl knobs). */
+int fs_write_file_at(int dirfd, const char *path, const char *data,
+		     size_t len, berr_t *err);
+
+/* Replace dirfd/name atomically: a temporary file is written, fsynced and
+ * renamed over name, and the directory is fsynced, so a crash leaves either
+ * the old or the new content, never a mix. */
+int fs_write_atomic_at(int dirfd, const char *name, const char *data,
+		       size_t len, mode_t mode, berr_t *err);
+
+/* mkdir -p; existing directories are fine. */
+int fs_mkdir_p(const char *path, mode_t mode, berr_t *err);
+
+/* Remove dirfd/name and everything below it without crossing mounts. */
+int fs_remove_tree_at(int dirfd, const char *name, berr_t *err);
+
+#endif

@@ -1,0 +1,400 @@
+/* `create`: everything the runtime process does to bring a container to
+ * the "created" state, and undoes on any failure (state dir, cgroup,
+ * half-started init) so a bad config leaves nothing behind. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/proc.h"
+#include "common/syscalls.h"
+#include "runtime/cgroup.h"
+#include "runtime/console.h"
+#include "runtime/container.h"
+#include "runtime/create_internal.h"
+#include "runtime/devices.h"
+#include "runtime/hooks.h"
+#include "runtime/init.h"
+#include "runtime/namespaces.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+
+static int resolve_bundle(const struct create_opts *o, char **out, berr_t *err)
+{
+	*out = realpath(o->bundle ? o->bundle : ".", NULL);
+	if (!*out)
+		return err_sys(err, "bundle '%s'", o->bundle ? o->bundle : ".");
+	return 0;
+}
+
+/* A relative root.path must stay inside the bundle; an absolute one is
+ * the caller's explicit choice, as with runc. */
+static int resolve_rootfs(const char *bundle, const char *path, char **out,
+			  berr_t *err)
+{
+	cleanup_free char *joined = NULL;
+	size_t blen = strlen(bundle);
+	struct stat st;
+
+	if (path[0] != '/' && asprintf(&joined, "%s/%s", bundle, path) < 0)
+		return err_sys(err, "root.path");
+	*out = realpath(joined ? joined : path, NULL);
+	if (!*out)
+		return err_sys(err, "root.path: '%s'", path);
+	if (path[0] != '/' &&
+	    (strncmp(*out, bundle, blen) != 0 || (*out)[blen] != '/'))
+		return err_set(err, EINVAL, "root.path: '%s' resolves to '%s', outside the bundle",
+			       path, *out);
+	if (stat(*out, &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_set(err, ENOTDIR, "root.path: '%s' is not a directory",
+			       *out);
+	return 0;
+}
+
+static int load_config(const struct create_opts *o, const char *bundle,
+		       struct spec **spec, berr_t *err)
+{
+	cleanup_free char *path = NULL;
+
+	if (o->config_path)
+		path = strdup(o->config_path);
+	else if (asprintf(&path, "%s/config.json", bundle) < 0)
+		path = NULL;
+	if (!path)
+		return err_sys(err, "config path");
+	if (spec_load(path, spec, err) < 0)
+		return -1;
+	if (!(*spec)->process)
+		return err_set(err, EINVAL, "%s: process: required to create a container",
+			       path);
+	if (!ns_find(*spec, CLONE_NEWNS))
+		return err_set(err, EINVAL, "%s: linux.namespaces: a mount namespace is required",
+			       path);
+	return 0;
+}
+
+static char *cgroup_path_for(const struct spec *spec, const char *id)
+{
+	char *path = NULL;
+
+	if (spec->linux.cgroups_path)
+		return strdup(spec->linux.cgroups_path);
+	if (asprintf(&path, "berth/%s", id) < 0)
+		return NULL;
+	return path;
+}
+
+static int setup_cgroup(struct create_run *c, berr_t *err)
+{
+	cleanup_free struct spec_device_rule *rules = NULL;
+	struct spec_resources res;
+	size_t n;
+
+	if (c->opts->cgroups_disabled)
+		return 0;
+	c->cgroup_path = cgroup_path_for(c->spec, c->opts->id);
+	if (!c->cgroup_path)
+		return err_sys(err, "cgroup path");
+	if (strchr(c->cgroup_path, ':'))
+		return err_set(err, EINVAL, "linux.cgroupsPath: '%s' is a systemd path; berth manages cgroupfs directly (--systemd-cgroup is not supported)",
+			       c->cgroup_path);
+	if (cgroup_init(&c->cg, NULL, c->cgroup_path, err) < 0 ||
+	    c->cg.ops->create(&c->cg, err) < 0)
+		return err_prefix(err, "linux.cgroupsPath");
+	c->cgroup_created = true;
+	if (devices_cgroup_rules(c->spec, &rules, &n, err) < 0)
+		return -1;
+	/* The config's rules plus the defaults every container needs. */
+	res = c->spec->linux.resources;
+	res.devices = rules;
+	res.n_devices = n;
+	if (c->cg.ops->apply(&c->cg, &res, err) < 0)
+		return err_prefix(err, "linux.resources");
+	return 0;
+}
+
+static int open_fifo(struct create_run *c, berr_t *err)
+{
+	if (mkfifoat(c->state_dirfd, "exec.fifo", 0600) < 0)
+		return err_sys(err, "create exec fifo");
+	c->init.fifo_fd = openat(c->state_dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+	if (c->init.fifo_fd < 0)
+		return err_sys(err, "open exec fifo");
+	c->init.host_proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->init.host_proc_fd < 0)
+		return err_sys(err, "open /proc");
+	return 0;
+}
+
+static int prepare(struct create_run *c, berr_t *err)
+{
+	const struct create_opts *o = c->opts;
+
+	if (state_check_id(o->id, err) < 0 ||
+	    resolve_bundle(o, &c->bundle, err) < 0 ||
+	    load_config(o, c->bundle, &c->spec, err) < 0 ||
+	    resolve_rootfs(c->bundle, c->spec->root_path, &c->rootfs, err) < 0)
+		return -1;
+	if (c->spec->linux.seccomp.set) {
+		if (seccomp_compile(&c->spec->linux.seccomp, &c->init.seccomp, err) < 0)
+			return -1;
+		c->init.has_seccomp = true;
+	}
+	if (c->spec->process->terminal && !o->console_socket && !c->relay_console)
+		return err_set(err, EINVAL, "process.terminal: a terminal needs --console-socket");
+	if (state_dir_create(o->root, o->id, &c->state_dirfd, err) < 0)
+		return -1;
+	c->state_created = true;
+	return open_fifo(c, err);
+}
+
+static char *owner_name(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	return strdup(pw ? pw->pw_name : "");
+}
+
+static int fill_state(struct create_run *c, berr_t *err)
+{
+	struct container_state *st = &c->state;
+
+	st->id = strdup(c->opts->id);
+	st->bundle = strdup(c->bundle);
+	st->rootfs = strdup(c->rootfs);
+	st->created = state_timestamp();
+	st->owner = owner_name();
+	st->oci_version = strdup(c->spec->oci_version);
+	st->cgroup_root = c->cgroup_created ? strdup(c->cg.root) : NULL;
+	st->cgroup_path = c->cgroup_created ? strdup(c->cgroup_path) : NULL;
+	st->annotations = json_incref(c->spec->annotations);
+	if (!st->id || !st->bundle || !st->rootfs || !st->created || !st->owner ||
+	    !st->oci_version || (c->cgroup_created && (!st->cgroup_root || !st->cgroup_path)))
+		return err_sys(err, "state of '%s'", c->opts->id);
+	return 0;
+}
+
+/* Keeps the config as created: exec and update read it later, even if the
+ * bundle's copy has changed since. */
+static int save_config(struct create_run *c, berr_t *err)
+{
+	cleanup_free char *text = json_dumps(c->spec->json, JSON_COMPACT);
+
+	if (!text)
+		return err_set(err, ENOMEM, "encode config of '%s'", c->opts->id);
+	return fs_write_atomic_at(c->state_dirfd, "config.json", text,
+				  strlen(text), 0600, err);
+}
+
+int create_hook_state(struct create_run *c, enum container_status status,
+		      char **out, berr_t *err)
+{
+	json_auto_t *o = state_to_json(&c->state, status);
+
+	if (o)
+		json_object_set_new(o, "pid", json_integer(c->pid));
+	*out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	return *out ? 0 : err_set(err, ENOMEM, "encode hook state");
+}
+
+static int clone_init(struct create_run *c, berr_t *err)
+{
+	struct ns_saved saved;
+	unsigned long flags;
+	bool all;
+	int fds[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+		return err_sys(err, "socketpair");
+	c->sync_fd = fds[0];
+	c->init.sync_fd = fds[1];
+	flags = ns_clone_flags(c->spec, &all);
+	c->init.clone_did_namespaces = all;
+	if (ns_prepare_children(c->spec, &saved, err) < 0) {
+		ns_restore_children(&saved, NULL);
+		return -1;
+	}
+	c->pid = sys_clone_ns(flags);
+	if (c->pid == 0) {
+		close(c->sync_fd);
+		init_main(&c->init);
+	}
+	if (c->pid < 0) {
+		err_sys(err, "clone the container init");
+		ns_restore_children(&saved, NULL);
+		return -1;
+	}
+	close(take_fd(c->init.sync_fd));
+	return ns_restore_children(&saved, err);
+}
+
+static int usermap_if_asked(struct create_run *c, berr_t *err)
+{
+	if (c->init.clone_did_namespaces || !ns_is_new(c->spec, CLONE_NEWUSER))
+		return 0;
+	if (sync_expect(c->sync_fd, SYNC_USERMAP_REQUEST, NULL, err) < 0 ||
+	    ns_write_id_maps(c->pid, c->spec, err) < 0)
+		return -1;
+	return sync_send(c->sync_fd, SYNC_USERMAP_DONE, NULL, 0, err);
+}
+
+static int runtime_hooks(struct create_run *c, const char *state_json,
+			 berr_t *err)
+{
+	if (sync_expect(c->sync_fd, SYNC_HOOKS_REQUEST, NULL, err) < 0 ||
+	    hooks_run(c->spec, HOOK_PRESTART, state_json, err) < 0 ||
+	    hooks_run(c->spec, HOOK_CREATE_RUNTIME, state_json, err) < 0)
+		return -1;
+	return sync_send(c->sync_fd, SYNC_HOOKS_DONE, NULL, 0, err);
+}
+
+static int drive_init(struct create_run *c, berr_t *err)
+{
+	cleanup_free char *state_json = NULL;
+
+	if (usermap_if_asked(c, err) < 0)
+		return -1;
+	if (c->cgroup_created && c->cg.ops->enter(&c->cg, c->pid, err) < 0)
+		return -1;
+	c->state.pid = c->pid;
+	if (create_hook_state(c, STATUS_CREATING, &state_json, err) < 0 ||
+	    sync_send(c->sync_fd, SYNC_GO, state_json, strlen(state_json), err) < 0)
+		return -1;
+	if ((c->spec->hooks[HOOK_PRESTART].n || c->spec->hooks[HOOK_CREATE_RUNTIME].n) &&
+	    runtime_hooks(c, state_json, err) < 0)
+		return -1;
+	return sync_expect(c->sync_fd, SYNC_READY, NULL, err);
+}
+
+/* runc writes the pid file atomically: whoever polls for it never reads
+ * an empty one. */
+int create_write_pid_file(const char *path, pid_t pid, berr_t *err)
+{
+	cleanup_free char *dir = strdup(path);
+	cleanup_close int dirfd = -1;
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d", pid);
+
+	if (!dir)
+		return err_sys(err, "pid file '%s'", path);
+	dir[name - path] = '\0';
+	dirfd = open(dir[0] ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return err_sys(err, "pid file '%s'", path);
+	if (fs_write_atomic_at(dirfd, name, buf, (size_t)n, 0644, err) < 0)
+		return err_prefix(err, "pid file '%s'", path);
+	return 0;
+}
+
+static int finish(struct create_run *c, berr_t *err)
+{
+	c->state.pid_start = proc_start_time(c->pid);
+	if (save_config(c, err) < 0 || state_save(c->state_dirfd, &c->state, err) < 0)
+		return -1;
+	if (c->opts->pid_file && create_write_pid_file(c->opts->pid_file, c->pid, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int connect_console(struct create_run *c, berr_t *err)
+{
+	int fds[2];
+
+	c->init.console_fd = -1;
+	if (!c->spec->process->terminal)
+		return 0;
+	if (c->opts->console_socket)
+		return console_connect(c->opts->console_socket, &c->init.console_fd, err);
+	/* Foreground run: the runtime itself receives the master. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+		return err_sys(err, "console socketpair");
+	c->console_recv_fd = fds[0];
+	c->init.console_fd = fds[1];
+	return 0;
+}
+
+void create_run_cleanup(struct create_run *c, bool failed)
+{
+	berr_t ignored = NULL;
+
+	if (failed && c->pid > 0)
+		cleanup_pid_fn(&c->pid);
+	if (failed && c->cgroup_created)
+		c->cg.ops->destroy(&c->cg, &ignored);
+	err_free(&ignored);
+	if (failed && c->state_created)
+		state_dir_remove(c->opts->root, c->opts->id, &ignored);
+	err_free(&ignored);
+	cleanup_close_fn(&c->sync_fd);
+	cleanup_close_fn(&c->init.sync_fd);
+	cleanup_close_fn(&c->init.console_fd);
+	cleanup_close_fn(&c->init.fifo_fd);
+	cleanup_close_fn(&c->init.host_proc_fd);
+	cleanup_close_fn(&c->state_dirfd);
+	seccomp_prog_clear(&c->init.seccomp);
+	cgroup_clear(&c->cg);
+	state_clear(&c->state);
+	free(c->cgroup_path);
+	free(c->bundle);
+	free(c->rootfs);
+	spec_free(c->spec);
+	memset(c, 0, sizeof(*c));
+	c->sync_fd = c->state_dirfd = c->console_recv_fd = -1;
+}
+
+int create_run_begin(struct create_run *c, const struct create_opts *o,
+		     berr_t *err)
+{
+	c->opts = o;
+	c->init.opts = o;
+	if (prepare(c, err) < 0 || setup_cgroup(c, err) < 0 ||
+	    fill_state(c, err) < 0 || connect_console(c, err) < 0)
+		return -1;
+	c->init.spec = c->spec;
+	c->init.bundle = c->bundle;
+	c->init.rootfs = c->rootfs;
+	c->init.cgroup_root = c->cgroup_created ? c->cg.root : NULL;
+	c->init.cgroup_path = c->cgroup_created ? c->cgroup_path : NULL;
+	if (clone_init(c, err) < 0 || drive_init(c, err) < 0 || finish(c, err) < 0)
+		return -1;
+	if (c->console_recv_fd >= 0 &&
+	    console_recv_fd(c->console_recv_fd, &c->console_master, err) < 0)
+		return -1;
+	return 0;
+}
+
+void create_run_init(struct create_run *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->sync_fd = c->state_dirfd = c->console_recv_fd = c->console_master = -1;
+	c->init.sync_fd = c->init.console_fd = c->init.fifo_fd = -1;
+	c->init.host_proc_fd = -1;
+}
+
+int container_create(const struct create_opts *o, struct created *out,
+		     berr_t *err)
+{
+	struct create_run c;
+	int r;
+
+	create_run_init(&c);
+	r = create_run_begin(&c, o, err);
+	if (r == 0 && out) {
+		out->pid = c.pid;
+		out->console_master = -1;
+	}
+	create_run_cleanup(&c, r < 0);
+	return r;
+}

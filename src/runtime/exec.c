@@ -1,0 +1,253 @@
+/* `exec`: a new process inside a running container.  The runtime joins
+ * the container's pid namespace for its children, forks, puts the child in
+ * the container's cgroup; the child joins every other namespace (user
+ * first, mount last), then applies the process like the init does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/proc.h"
+#include "common/syscalls.h"
+#include "runtime/cgroup.h"
+#include "runtime/console.h"
+#include "runtime/container.h"
+#include "runtime/create_internal.h"
+#include "runtime/foreground.h"
+#include "runtime/namespaces.h"
+#include "runtime/process.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+
+/* Order matters: user first (grants the rest), mount last. */
+static const char *const ns_files[] = { "user", "ipc", "uts", "net", "cgroup",
+					"mnt" };
+static const int ns_types[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS,
+				CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS };
+#define N_NS (sizeof(ns_files) / sizeof(*ns_files))
+
+struct exec_run {
+	const struct exec_opts *o;
+	struct container_state st;
+	struct spec *spec;
+	struct cgroup cg;
+	bool has_cgroup;
+	struct seccomp_prog seccomp;
+	int ns_fds[N_NS];
+	int sync[2];
+	int console_fd;   /* init side of the console socket */
+	int console_recv; /* our side when relaying */
+	pid_t pid;
+};
+
+static int open_namespaces(struct exec_run *x, berr_t *err)
+{
+	for (size_t i = 0; i < N_NS; i++) {
+		char path[64];
+
+		x->ns_fds[i] = -1;
+		if (!ns_find(x->spec, ns_types[i]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", x->st.pid, ns_files[i]);
+		x->ns_fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (x->ns_fds[i] < 0)
+			return err_sys(err, "open '%s'", path);
+	}
+	return 0;
+}
+
+static int child_setup(struct exec_run *x, char *exe, size_t size,
+		       berr_t *err)
+{
+	const struct spec_process *p = x->o->process;
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return err_sys(err, "make the exec process non-dumpable");
+	for (size_t i = 0; i < N_NS; i++)
+		if (x->ns_fds[i] >= 0 && setns(x->ns_fds[i], ns_types[i]) < 0)
+			return err_sys(err, "join the container's %s namespace",
+				       ns_files[i]);
+	if (sync_expect(x->sync[1], SYNC_GO, NULL, err) < 0)
+		return -1;
+	if (chdir(p->cwd) < 0)
+		return err_sys(err, "process.cwd: '%s'", p->cwd);
+	if (p->terminal && x->console_fd >= 0 &&
+	    console_setup(p, x->console_fd, err) < 0)
+		return -1;
+	if (process_apply_limits(p, err) < 0 ||
+	    process_find_executable(p, exe, size, err) < 0)
+		return -1;
+	return process_finalize(p, x->seccomp.bpf ? &x->seccomp : NULL, err);
+}
+
+static _Noreturn void child(struct exec_run *x)
+{
+	char exe[PATH_MAX];
+	berr_t err = NULL;
+
+	close(x->sync[0]);
+	/* On success execve closes the sync socket: EOF tells the runtime. */
+	if (child_setup(x, exe, sizeof(exe), &err) == 0)
+		process_exec(x->o->process, exe, x->o->preserve_fds, &err);
+	sync_send_error(x->sync[1], err);
+	_exit(err && err->errnum == ENOENT ? 127 : 126);
+}
+
+static int load(struct exec_run *x, berr_t *err)
+{
+	enum container_status status;
+
+	if (state_load(x->o->root, x->o->id, &x->st, err) < 0 ||
+	    container_load_spec(x->o->root, x->o->id, &x->spec, err) < 0)
+		return -1;
+	status = state_status(x->o->root, &x->st);
+	if (status != STATUS_RUNNING && status != STATUS_CREATED)
+		return err_set(err, EINVAL, "cannot exec in container '%s': it is %s",
+			       x->o->id, status_name(status));
+	if (x->st.cgroup_path) {
+		if (cgroup_init(&x->cg, x->st.cgroup_root, x->st.cgroup_path, err) < 0)
+			return -1;
+		x->has_cgroup = true;
+	}
+	if (x->spec->linux.seccomp.set &&
+	    seccomp_compile(&x->spec->linux.seccomp, &x->seccomp, err) < 0)
+		return -1;
+	return open_namespaces(x, err);
+}
+
+static int setup_console(struct exec_run *x, berr_t *err)
+{
+	int fds[2];
+
+	if (!x->o->process->terminal)
+		return 0;
+	if (x->o->console_socket)
+		return console_connect(x->o->console_socket, &x->console_fd, err);
+	if (x->o->detach)
+		return err_set(err, EINVAL, "exec: a detached terminal needs --console-socket");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+		return err_sys(err, "console socketpair");
+	x->console_recv = fds[0];
+	x->console_fd = fds[1];
+	return 0;
+}
+
+static int fork_child(struct exec_run *x, berr_t *err)
+{
+	char path[64];
+	cleanup_close int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	cleanup_close int target = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", x->st.pid);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	if (own < 0 || target < 0)
+		return err_sys(err, "open pid namespaces");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, x->sync) < 0)
+		return err_sys(err, "socketpair");
+	/* Only our children enter it; we go back right after the fork. */
+	if (setns(target, CLONE_NEWPID) < 0)
+		return err_sys(err, "join the container's pid namespace");
+	x->pid = sys_clone_ns(0);
+	if (x->pid == 0)
+		child(x);
+	if (setns(own, CLONE_NEWPID) < 0 && x->pid > 0)
+		return err_sys(err, "return to the runtime's pid namespace");
+	if (x->pid < 0)
+		return err_sys(err, "fork the exec process");
+	close(take_fd(x->sync[1]));
+	return 0;
+}
+
+/* EOF on the sync socket means execve succeeded. */
+static int wait_exec(struct exec_run *x, berr_t *err)
+{
+	cleanup_free char *msg = NULL;
+	enum sync_type type;
+	berr_t recv_err = NULL;
+
+	if (sync_recv(x->sync[0], &type, &msg, &recv_err) < 0) {
+		bool eof = recv_err->errnum == EPIPE;
+
+		if (!eof) {
+			*err = recv_err;
+			return -1;
+		}
+		err_free(&recv_err);
+		return 0;
+	}
+	return err_set(err, EIO, "%s", type == SYNC_ERROR ? msg : "unexpected message");
+}
+
+static int start_child(struct exec_run *x, berr_t *err)
+{
+	if (fork_child(x, err) < 0)
+		return -1;
+	if (x->has_cgroup && x->cg.ops->enter(&x->cg, x->pid, err) < 0)
+		return -1;
+	if (sync_send(x->sync[0], SYNC_GO, NULL, 0, err) < 0 || wait_exec(x, err) < 0)
+		return -1;
+	if (x->o->pid_file && create_write_pid_file(x->o->pid_file, x->pid, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int attend(struct exec_run *x, int *exit_code, berr_t *err)
+{
+	struct foreground fg;
+	cleanup_close int master = -1;
+	int status = 0;
+
+	if (x->console_recv >= 0 && console_recv_fd(x->console_recv, &master, err) < 0)
+		return -1;
+	if (foreground_begin(&fg, master, err) < 0)
+		return -1;
+	if (foreground_wait(&fg, x->pid, &status, err) < 0) {
+		foreground_end(&fg);
+		return -1;
+	}
+	foreground_end(&fg);
+	x->pid = -1;
+	*exit_code = proc_exit_code(status);
+	return 0;
+}
+
+static void exec_run_clear(struct exec_run *x, bool failed)
+{
+	if (failed && x->pid > 0)
+		cleanup_pid_fn(&x->pid);
+	for (size_t i = 0; i < N_NS; i++)
+		cleanup_close_fn(&x->ns_fds[i]);
+	cleanup_close_fn(&x->sync[0]);
+	cleanup_close_fn(&x->sync[1]);
+	cleanup_close_fn(&x->console_fd);
+	cleanup_close_fn(&x->console_recv);
+	seccomp_prog_clear(&x->seccomp);
+	cgroup_clear(&x->cg);
+	spec_free(x->spec);
+	state_clear(&x->st);
+}
+
+int container_exec(const struct exec_opts *o, int *exit_code, berr_t *err)
+{
+	struct exec_run x = { .o = o, .sync = { -1, -1 }, .console_fd = -1,
+			      .console_recv = -1 };
+	int r;
+
+	for (size_t i = 0; i < N_NS; i++)
+		x.ns_fds[i] = -1;
+	*exit_code = 0;
+	r = load(&x, err) < 0 || setup_console(&x, err) < 0 || start_child(&x, err) < 0 ?
+		    -1 : 0;
+	if (r == 0 && !o->detach)
+		r = attend(&x, exit_code, err);
+	exec_run_clear(&x, r < 0);
+	return r;
+}

@@ -1,0 +1,32 @@
+/* What the runtime process hands to the container's init.  The init is a
+ * clone without CLONE_VM, so it reads this from its own copy of memory. */
+#ifndef BERTH_RUNTIME_INIT_H
+#define BERTH_RUNTIME_INIT_H
+
+#include <stdbool.h>
+
+#include "runtime/container.h"
+#include "runtime/seccomp.h"
+#include "runtime/spec.h"
+
+struct init_ctx {
+	const struct create_opts *opts;
+	const struct spec *spec;
+	const char *bundle;      /* absolute */
+	const char *rootfs;      /* absolute */
+	const char *cgroup_root; /* host cgroupfs, for cgroup mounts */
+	const char *cgroup_path; /* the container's cgroup, or NULL */
+	struct seccomp_prog seccomp;
+	bool has_seccomp;
+	bool clone_did_namespaces; /* new namespaces came with clone() */
+	int sync_fd;     /* init's end of the socketpair */
+	int console_fd;  /* connected --console-socket, or -1 */
+	int fifo_fd;     /* O_PATH exec.fifo in the state dir */
+	int host_proc_fd; /* host /proc, to reopen the fifo after pivot */
+	char *state_json; /* for hooks the init runs itself */
+};
+
+/* Runs in the cloned child; never returns. */
+_Noreturn void init_main(struct init_ctx *ctx);
+
+#endif

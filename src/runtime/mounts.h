@@ -1,0 +1,19 @@
+/* The config's "mounts", in order, onto destinations inside the rootfs. */
+#ifndef BERTH_RUNTIME_MOUNTS_H
+#define BERTH_RUNTIME_MOUNTS_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "runtime/init.h"
+
+int mounts_apply(const struct init_ctx *ctx, int rootfd, berr_t *err);
+
+/* Remount an existing mount point read-only (plus flags), keeping the
+ * flags the kernel locks in a user namespace. */
+int mounts_remount(const char *target, unsigned long flags, berr_t *err);
+
+/* True when the config mounts something at dest. */
+bool mounts_has_destination(const struct spec *spec, const char *dest);
+
+#endif

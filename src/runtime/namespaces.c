@@ -1,0 +1,210 @@
+#include "runtime/namespaces.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "runtime/sync.h"
+
+/* The order joins happen in: user first so the others are permitted,
+ * mount last because it changes how later paths resolve. */
+static const int join_order[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS,
+				  CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS };
+
+#define ALL_NEW (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
+
+const struct spec_namespace *ns_find(const struct spec *spec, int type)
+{
+	for (size_t i = 0; i < spec->linux.n_namespaces; i++)
+		if (spec->linux.namespaces[i].type == type)
+			return &spec->linux.namespaces[i];
+	return NULL;
+}
+
+bool ns_is_new(const struct spec *spec, int type)
+{
+	const struct spec_namespace *ns = ns_find(spec, type);
+
+	return ns && !ns->path;
+}
+
+int ns_join(const char *path, int type, berr_t *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_sys(err, "open %s namespace '%s'",
+			       spec_namespace_name(type), path);
+	if (setns(fd, type) < 0)
+		return err_sys(err, "join %s namespace '%s'",
+			       spec_namespace_name(type), path);
+	return 0;
+}
+
+static int save_own(const char *name, int *fd, berr_t *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	return *fd < 0 ? err_sys(err, "open '%s'", path) : 0;
+}
+
+static int write_time_offsets(const struct spec *spec, berr_t *err)
+{
+	char buf[128];
+	int n = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
+			 (long long)spec->linux.time_offsets.monotonic_secs,
+			 spec->linux.time_offsets.monotonic_nsecs,
+			 (long long)spec->linux.time_offsets.boottime_secs,
+			 spec->linux.time_offsets.boottime_nsecs);
+
+	return fs_write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf,
+				(size_t)n, err);
+}
+
+int ns_prepare_children(const struct spec *spec, struct ns_saved *saved,
+			berr_t *err)
+{
+	const struct spec_namespace *pid = ns_find(spec, CLONE_NEWPID);
+	const struct spec_namespace *time = ns_find(spec, CLONE_NEWTIME);
+
+	saved->pid_fd = saved->time_fd = -1;
+	if (pid && pid->path && (save_own("pid", &saved->pid_fd, err) < 0 ||
+				 ns_join(pid->path, CLONE_NEWPID, err) < 0))
+		return -1;
+	if (!time)
+		return 0;
+	if (save_own("time", &saved->time_fd, err) < 0)
+		return -1;
+	if (time->path)
+		return ns_join(time->path, CLONE_NEWTIME, err);
+	if (unshare(CLONE_NEWTIME) < 0)
+		return err_sys(err, "create time namespace");
+	return spec->linux.time_offsets.set ? write_time_offsets(spec, err) : 0;
+}
+
+int ns_restore_children(struct ns_saved *saved, berr_t *err)
+{
+	int r = 0;
+
+	if (saved->pid_fd >= 0 && setns(saved->pid_fd, CLONE_NEWPID) < 0)
+		r = err_sys(err, "return to the runtime's pid namespace");
+	if (saved->time_fd >= 0 && setns(saved->time_fd, CLONE_NEWTIME) < 0)
+		r = err_sys(err, "return to the runtime's time namespace");
+	cleanup_close_fn(&saved->pid_fd);
+	cleanup_close_fn(&saved->time_fd);
+	saved->pid_fd = saved->time_fd = -1;
+	return r;
+}
+
+static bool joins_any(const struct spec *spec)
+{
+	for (size_t i = 0; i < spec->linux.n_namespaces; i++) {
+		int t = spec->linux.namespaces[i].type;
+
+		if (spec->linux.namespaces[i].path && t != CLONE_NEWPID &&
+		    t != CLONE_NEWTIME)
+			return true;
+	}
+	return false;
+}
+
+unsigned long ns_clone_flags(const struct spec *spec, bool *all)
+{
+	unsigned long flags = ns_is_new(spec, CLONE_NEWPID) ? CLONE_NEWPID : 0;
+
+	*all = !ns_find(spec, CLONE_NEWUSER) && !joins_any(spec);
+	if (!*all)
+		return flags;
+	for (size_t i = 0; i < spec->linux.n_namespaces; i++)
+		flags |= (unsigned long)spec->linux.namespaces[i].type & ALL_NEW;
+	return flags;
+}
+
+static int new_userns(int sync_fd, berr_t *err)
+{
+	if (unshare(CLONE_NEWUSER) < 0)
+		return err_sys(err, "create user namespace");
+	if (sync_send(sync_fd, SYNC_USERMAP_REQUEST, NULL, 0, err) < 0 ||
+	    sync_expect(sync_fd, SYNC_USERMAP_DONE, NULL, err) < 0)
+		return -1;
+	/* Become the namespace's root so the setup that follows is allowed. */
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return err_sys(err, "become root in the user namespace");
+	return 0;
+}
+
+int ns_enter(const struct spec *spec, int sync_fd, bool done_in_clone,
+	     berr_t *err)
+{
+	int unshare_flags = 0;
+
+	if (done_in_clone)
+		return 0;
+	for (size_t o = 0; o < sizeof(join_order) / sizeof(*join_order); o++) {
+		const struct spec_namespace *ns = ns_find(spec, join_order[o]);
+
+		if (ns && ns->path && ns_join(ns->path, ns->type, err) < 0)
+			return -1;
+	}
+	if (ns_is_new(spec, CLONE_NEWUSER) && new_userns(sync_fd, err) < 0)
+		return -1;
+	for (size_t i = 0; i < spec->linux.n_namespaces; i++)
+		if (!spec->linux.namespaces[i].path)
+			unshare_flags |= spec->linux.namespaces[i].type & ALL_NEW;
+	if (unshare_flags && unshare(unshare_flags) < 0)
+		return err_sys(err, "create namespaces");
+	return 0;
+}
+
+int ns_enter_cgroup(const struct spec *spec, berr_t *err)
+{
+	const struct spec_namespace *ns = ns_find(spec, CLONE_NEWCGROUP);
+
+	if (!ns)
+		return 0;
+	if (ns->path)
+		return 0; /* joined with the others */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return err_sys(err, "create cgroup namespace");
+	return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const struct spec_idmap *m,
+		     size_t n, berr_t *err)
+{
+	cleanup_free char *buf = NULL;
+	char path[64];
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	if (!out)
+		return err_sys(err, "%s", file);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%u %u %u\n", m[i].container_id, m[i].host_id,
+			m[i].size);
+	if (fclose(out) != 0)
+		return err_sys(err, "%s", file);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	return fs_write_file_at(AT_FDCWD, path, buf, len, err);
+}
+
+int ns_write_id_maps(pid_t pid, const struct spec *spec, berr_t *err)
+{
+	const struct spec_linux *l = &spec->linux;
+
+	if (write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings,
+		      err) < 0)
+		return err_prefix(err, "linux.uidMappings");
+	if (write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings,
+		      err) < 0)
+		return err_prefix(err, "linux.gidMappings");
+	return 0;
+}

@@ -1,0 +1,191 @@
+#include "runtime/rootfs.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/mount.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/syscalls.h"
+#include "runtime/devices.h"
+#include "runtime/mounts.h"
+
+static int open_in_root(int rootfd, const char *path, size_t len, int flags)
+{
+	char buf[PATH_MAX];
+
+	if (len >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len);
+	buf[len] = '\0';
+	return sys_openat_in_root(rootfd, len ? buf : "/", flags, 0);
+}
+
+/* Create name in the directory path[0..parent_len) of the rootfs. */
+static int create_in_root(int rootfd, const char *path, size_t parent_len,
+			  const char *name, size_t name_len, bool dir)
+{
+	cleanup_close int parent = open_in_root(rootfd, path, parent_len,
+						O_PATH | O_DIRECTORY);
+	char leaf[NAME_MAX + 1];
+
+	if (parent < 0)
+		return -1;
+	if (name_len > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(leaf, name, name_len);
+	leaf[name_len] = '\0';
+	if (dir)
+		return mkdirat(parent, leaf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	return mknodat(parent, leaf, S_IFREG | 0644, 0) < 0 && errno != EEXIST ?
+		       -1 : 0;
+}
+
+int rootfs_open_dest(int rootfd, const char *path, bool dir, berr_t *err)
+{
+	const char *p = path;
+
+	/* Each prefix is resolved inside the rootfs (RESOLVE_IN_ROOT), so a
+	 * symlink anywhere on the way stays confined to it. */
+	for (;;) {
+		const char *start, *end;
+		int fd;
+		bool last;
+
+		while (*p == '/')
+			p++;
+		start = p;
+		end = strchrnul(p, '/');
+		last = end[strspn(end, "/")] == '\0';
+		fd = open_in_root(rootfd, path, (size_t)(end - path),
+				  O_PATH | (last && !dir ? 0 : O_DIRECTORY));
+		if (fd < 0 && errno == ENOENT && end > start &&
+		    create_in_root(rootfd, path, (size_t)(start - path), start,
+				   (size_t)(end - start), dir || !last) == 0)
+			fd = open_in_root(rootfd, path, (size_t)(end - path),
+					  O_PATH | (last && !dir ? 0 : O_DIRECTORY));
+		if (fd < 0)
+			return err_sys(err, "'%.*s' in the rootfs", (int)(end - path),
+				       path);
+		if (last)
+			return fd;
+		close(fd);
+		p = end;
+	}
+}
+
+static bool in_new_userns(const struct spec *spec)
+{
+	for (size_t i = 0; i < spec->linux.n_namespaces; i++)
+		if (spec->linux.namespaces[i].type == CLONE_NEWUSER)
+			return true;
+	return false;
+}
+
+int rootfs_prepare(const struct init_ctx *ctx, berr_t *err)
+{
+	unsigned long prop = ctx->spec->linux.rootfs_propagation;
+	cleanup_close int rootfd = -1;
+
+	/* Nothing mounted in here may propagate back to the host. */
+	if (mount(NULL, "/", NULL, (prop & MS_PRIVATE ? MS_PRIVATE : MS_SLAVE) | MS_REC,
+		  NULL) < 0)
+		return err_sys(err, "make / a slave mount");
+	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return err_sys(err, "bind rootfs '%s'", ctx->rootfs);
+	rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return err_sys(err, "open rootfs '%s'", ctx->rootfs);
+	if (mounts_apply(ctx, rootfd, err) < 0)
+		return -1;
+	if (!mounts_has_destination(ctx->spec, "/dev") && !ctx->spec->linux.n_devices)
+		return 0;
+	return devices_create(ctx->spec, rootfd, in_new_userns(ctx->spec), err);
+}
+
+static int pivot(const char *rootfs, berr_t *err)
+{
+	cleanup_close int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	cleanup_close int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
+	if (oldroot < 0 || newroot < 0)
+		return err_sys(err, "open roots for pivot_root");
+	/* pivot_root(".", ".") stacks the old root on top of the new one;
+	 * detaching it then leaves no host path reachable. */
+	if (fchdir(newroot) < 0 || sys_pivot_root(".", ".") < 0)
+		return err_sys(err, "pivot_root to '%s'", rootfs);
+	if (fchdir(oldroot) < 0 ||
+	    mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
+	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return err_sys(err, "detach the old root");
+	return 0;
+}
+
+static int move_root(const char *rootfs, berr_t *err)
+{
+	if (chdir(rootfs) < 0 || mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0 ||
+	    chroot(".") < 0 || chdir("/") < 0)
+		return err_sys(err, "move root to '%s'", rootfs);
+	return 0;
+}
+
+int rootfs_pivot(const struct init_ctx *ctx, berr_t *err)
+{
+	if (ctx->opts->no_pivot)
+		return move_root(ctx->rootfs, err);
+	return pivot(ctx->rootfs, err);
+}
+
+static int mask_path(const char *path, berr_t *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : err_sys(err, "mask '%s'", path);
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0") < 0)
+			return err_sys(err, "mask '%s'", path);
+		return 0;
+	}
+	if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0)
+		return err_sys(err, "mask '%s'", path);
+	return 0;
+}
+
+static int readonly_path(const char *path, berr_t *err)
+{
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return errno == ENOENT ? 0 : err_sys(err, "bind '%s'", path);
+	return mounts_remount(path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+}
+
+int rootfs_finish(const struct init_ctx *ctx, berr_t *err)
+{
+	const struct spec_linux *l = &ctx->spec->linux;
+
+	if (l->rootfs_propagation &&
+	    mount(NULL, "/", NULL, l->rootfs_propagation, NULL) < 0)
+		return err_sys(err, "linux.rootfsPropagation");
+	for (size_t i = 0; l->readonly_paths && l->readonly_paths[i]; i++)
+		if (readonly_path(l->readonly_paths[i], err) < 0)
+			return err_prefix(err, "linux.readonlyPaths[%zu]", i);
+	for (size_t i = 0; l->masked_paths && l->masked_paths[i]; i++)
+		if (mask_path(l->masked_paths[i], err) < 0)
+			return err_prefix(err, "linux.maskedPaths[%zu]", i);
+	if (ctx->spec->root_readonly && mounts_remount("/", MS_RDONLY, err) < 0)
+		return err_prefix(err, "root.readonly");
+	return 0;
+}

@@ -1,0 +1,216 @@
+"""What the container's process sees: namespaces, root, masks, capabilities,
+seccomp, rlimits, file descriptors."""
+
+import os
+import re
+import uuid
+
+import pytest
+
+from conftest import assert_exit, assert_one_line_error, run_cmd
+
+CAP_BITS = {"CAP_CHOWN": 0, "CAP_DAC_OVERRIDE": 1, "CAP_FOWNER": 3, "CAP_KILL": 5,
+            "CAP_SETUID": 7, "CAP_NET_BIND_SERVICE": 10, "CAP_NET_RAW": 13,
+            "CAP_SYS_CHROOT": 18, "CAP_SYS_ADMIN": 21, "CAP_AUDIT_WRITE": 29}
+
+
+def run_sh(rt, bundle, script, *extra):
+    bundle.sh(script)
+    return rt.run_fg(bundle.cid, bundle, *extra)
+
+
+def output_lines(res):
+    return res.stdout.splitlines()
+
+
+def test_pid1_and_hostname(rt, bundle):
+    bundle.cfg["hostname"] = "berth-host-1"
+    res = run_sh(rt, bundle, "echo $$; hostname")
+    assert_exit(res, 0)
+    assert output_lines(res) == ["1", "berth-host-1"], (
+        f"expected pid 1 and hostname berth-host-1, saw {res.stdout!r}")
+
+
+def test_readonly_root_with_tmpfs(rt, bundle):
+    bundle.cfg["root"]["readonly"] = True
+    bundle.add_mount("/tmp", "tmpfs", "tmpfs", ["nosuid", "nodev", "mode=1777"])
+    res = run_sh(rt, bundle,
+                 "touch /x 2>/dev/null; echo root=$?; "
+                 "echo hi > /tmp/y && cat /tmp/y")
+    assert_exit(res, 0)
+    lines = output_lines(res)
+    assert lines[0] != "root=0", f"expected touch /x to fail on a read-only root, saw {lines}"
+    assert lines[1:] == ["hi"], f"expected a writable /tmp tmpfs, saw {lines}"
+    assert not (bundle.rootfs / "x").exists(), "expected no /x in the rootfs on the host"
+
+
+def masked_setup(bundle):
+    (bundle.rootfs / "etc" / "secret").write_text("top secret\n")
+    (bundle.rootfs / "etc" / "secretdir").mkdir()
+    (bundle.rootfs / "etc" / "secretdir" / "inner").write_text("inner secret\n")
+    bundle.cfg["linux"]["maskedPaths"] = ["/proc/kcore", "/etc/secret", "/etc/secretdir"]
+
+
+@pytest.mark.parametrize("script, expected", [
+    # a masked file reads as empty (or is denied), a masked dir lists as empty
+    ("head -c 16 /proc/kcore 2>/dev/null | wc -c", "0"),
+    ("cat /etc/secret 2>/dev/null | wc -c", "0"),
+    ("ls -A /etc/secretdir 2>/dev/null | wc -l", "0"),
+], ids=["proc-kcore", "file", "directory"])
+def test_masked_paths(rt, bundle, script, expected):
+    masked_setup(bundle)
+    res = run_sh(rt, bundle, script)
+    assert_exit(res, 0)
+    assert res.stdout.strip() == expected, (
+        f"expected {expected!r} from `{script}` on a masked path, saw {res.stdout!r}")
+    assert (bundle.rootfs / "etc" / "secret").read_text() == "top secret\n"
+
+
+@pytest.mark.parametrize("script", [
+    "echo 1 > /proc/sys/kernel/ns_last_pid",
+    "touch /etc/rodir/new",
+], ids=["proc-sys", "custom-dir"])
+def test_readonly_paths(rt, bundle, script):
+    (bundle.rootfs / "etc" / "rodir").mkdir()
+    bundle.cfg["linux"]["readonlyPaths"] = ["/proc/sys", "/etc/rodir"]
+    res = run_sh(rt, bundle, f"{script} 2>/dev/null; echo rc=$?; touch /etc/rw && echo rw=ok")
+    assert_exit(res, 0)
+    lines = output_lines(res)
+    assert lines[0] != "rc=0", f"expected `{script}` to fail on a read-only path, saw {lines}"
+    assert lines[1:] == ["rw=ok"], f"expected the rest of the root to be writable, saw {lines}"
+    assert not (bundle.rootfs / "etc" / "rodir" / "new").exists()
+
+
+@pytest.mark.parametrize("caps", [
+    [],
+    ["CAP_CHOWN"],
+    ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SYS_ADMIN"],
+], ids=["none", "chown", "four"])
+def test_capabilities(rt, bundle, caps):
+    bundle.cfg["process"]["capabilities"] = {
+        s: list(caps) for s in ("bounding", "effective", "permitted", "inheritable", "ambient")}
+    res = run_sh(rt, bundle, "grep -E '^Cap(Eff|Prm|Bnd|Inh):' /proc/self/status")
+    assert_exit(res, 0)
+    seen = {k: int(v, 16) for k, v in re.findall(r"(Cap\w+):\s*([0-9a-f]+)", res.stdout)}
+    mask = sum(1 << CAP_BITS[c] for c in caps)
+    expected = {"CapEff": mask, "CapPrm": mask, "CapBnd": mask, "CapInh": mask}
+    assert seen == expected, (
+        f"expected capability masks {({k: hex(v) for k, v in expected.items()})}, "
+        f"saw {({k: hex(v) for k, v in seen.items()})}")
+
+
+def test_capability_really_dropped(rt, bundle):
+    """Without CAP_CHOWN, root cannot chown a file it does not own."""
+    caps = ["CAP_KILL"]
+    bundle.cfg["process"]["capabilities"] = {s: caps for s in ("bounding", "effective",
+                                                                "permitted")}
+    res = run_sh(rt, bundle, "touch /tmp/f; chown 65534 /tmp/f 2>&1; echo rc=$?")
+    assert "rc=0" not in res.stdout, f"expected chown to fail without CAP_CHOWN, saw {res.stdout!r}"
+    assert "Operation not permitted" in res.stdout, f"expected EPERM from chown, saw {res.stdout!r}"
+
+
+@pytest.mark.parametrize("errno, message", [(1, "Operation not permitted"),
+                                            (13, "Permission denied")])
+def test_seccomp_errno(rt, bundle, errno, message):
+    bundle.cfg["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO",
+                      "errnoRet": errno}],
+    }
+    res = run_sh(rt, bundle, "mkdir /tmp/x; echo rc=$?; touch /tmp/y && echo touch=ok")
+    assert_exit(res, 0)
+    assert output_lines(res) == ["rc=1", "touch=ok"], (
+        f"expected mkdir to fail and touch to work, saw {res.stdout!r}")
+    assert message in res.stderr, f"expected {message!r} from mkdir, saw {res.stderr!r}"
+    assert not (bundle.rootfs / "tmp" / "x").exists()
+
+
+@pytest.mark.parametrize("soft, hard", [(1024, 1024), (512, 2048)])
+def test_rlimit_nofile(rt, bundle, soft, hard):
+    bundle.cfg["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": soft, "hard": hard}]
+    res = run_sh(rt, bundle, "ulimit -Sn; ulimit -Hn")
+    assert_exit(res, 0)
+    assert output_lines(res) == [str(soft), str(hard)], (
+        f"expected soft/hard nofile {soft}/{hard}, saw {res.stdout!r}")
+
+
+def over_hard_limit(rt, bundle):
+    bundle.cfg["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 1024,
+                                         "hard": 10**9}]
+    bundle.sh("echo started")
+    return rt.run("create", "--bundle", bundle.path, bundle.cid)
+
+
+def test_rlimit_above_host_hard_limit_fails(rt, bundle):
+    res = over_hard_limit(rt, bundle)
+    assert_one_line_error(res)
+    assert rt.list() == [], f"expected no container after a failed create, saw {rt.list()}"
+
+
+@pytest.mark.berth_only
+def test_rlimit_error_names_the_limit(rt, bundle):
+    # berth names the rlimit by its spec name; runc says "rlimit type 7".
+    assert_one_line_error(over_hard_limit(rt, bundle), "RLIMIT_NOFILE")
+
+
+def with_fd3(path, argv):
+    """argv run with `path` open for reading as fd 3."""
+    return ["/bin/sh", "-c", 'exec 3<"$0"; exec "$@"', str(path), *map(str, argv)]
+
+
+def test_no_fd_leak(rt, bundle, tmp_path):
+    """The runtime gets an extra fd 3 but, without --preserve-fds, the
+    container sees only stdio (and the fd ls opens itself)."""
+    secret = tmp_path / "leak"
+    secret.write_text("leaked\n")
+    bundle.sh("ls /proc/self/fd")
+    res = run_cmd(with_fd3(secret, rt.argv("run", "--bundle", bundle.path, bundle.cid)))
+    assert_exit(res, 0)
+    assert sorted(res.stdout.split()) == ["0", "1", "2", "3"], (
+        f"expected only fds 0 1 2 and ls's own 3, saw {res.stdout.split()}")
+
+
+def test_preserve_fds(rt, bundle, tmp_path):
+    passed = tmp_path / "passed"
+    passed.write_text("through-fd-3\n")
+    bundle.sh("cat <&3; ls /proc/self/fd | wc -l")
+    res = run_cmd(with_fd3(passed, rt.argv("run", "--preserve-fds", "1",
+                                           "--bundle", bundle.path, bundle.cid)))
+    assert_exit(res, 0)
+    assert output_lines(res) == ["through-fd-3", "5"], (
+        f"expected fd 3 content and 5 fds (0-3 + ls's own), saw {res.stdout!r}")
+
+
+def test_no_host_path_reachable(rt, bundle):
+    """After pivot_root the root is the rootfs: a marker beside the bundle
+    is nowhere to be found and `..` of / is / itself."""
+    marker = f"marker-{uuid.uuid4().hex[:8]}"
+    (bundle.path.parent / marker).write_text("host\n")
+    (bundle.path / marker).write_text("bundle\n")
+    res = run_sh(rt, bundle,
+                 "ls -A /; echo ---; ls -A /..; echo ---; "
+                 f"find / -path /proc -prune -o -path /sys -prune -o -name '{marker}' -print")
+    assert_exit(res, 0)
+    root, parent, found = res.stdout.split("---\n")
+    expected = sorted(os.listdir(bundle.rootfs))
+    assert sorted(root.split()) == expected, f"expected / to list {expected}, saw {root.split()}"
+    assert sorted(parent.split()) == expected, f"expected /.. == /, saw {parent.split()}"
+    assert found.strip() == "", f"expected the host marker to be unreachable, found {found!r}"
+
+
+@pytest.mark.berth_only
+def test_init_exe_not_accessible_while_created(rt, bundle):
+    # While the container is "created", its pid 1 is still the berth binary.
+    # berth makes that waiting init non-dumpable so a process exec'd into the
+    # container can neither read nor open for writing /proc/1/exe (the
+    # runtime binary; cf. CVE-2019-5736).
+    bundle.set_args("sleep", "1000")
+    rt.create(bundle.cid, bundle)
+    res = rt.run("exec", bundle.cid, "sh", "-c",
+                 "cat /proc/1/exe > /dev/null 2>&1; echo read=$?; "
+                 "echo x 2>/dev/null >> /proc/1/exe; echo write=$?")
+    assert_exit(res, 0)
+    lines = output_lines(res)
+    assert lines[0] != "read=0" and lines[1] != "write=0", (
+        f"expected reading and writing /proc/1/exe to fail, saw {lines}")
