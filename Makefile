@@ -4,7 +4,7 @@
 #   make SAN=1      AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/
 #   make check      unit tests and integration tests (both builds)
 
-PKGS := jansson libseccomp libcap
+PKGS := jansson libseccomp
 SAN ?= 0
 
 ifeq ($(SAN),1)
@@ -52,8 +52,8 @@ $(BUILD)/berth-runtime: $(BUILD)/berth
 	ln -sf berth $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libberth.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP $< -o $@ $(LDFLAGS_ALL) \
+	@mkdir -p $(dir $@) $(BUILD)/obj/tests
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP -MF $(BUILD)/obj/tests/$*.d $< -o $@ $(LDFLAGS_ALL) \
 		$(BUILD)/libberth.a $(LDLIBS) -lcmocka
 
 check-unit: $(UNIT_BINS)
@@ -72,4 +72,4 @@ install: $(BUILD)/berth
 
 .PHONY: all check check-unit clean install
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

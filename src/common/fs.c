@@ -91,7 +91,8 @@ int fs_write_file_at(int dirfd, const char *path, const char *data,
 }
 
 int fs_write_atomic_at(int dirfd, const char *name, const char *data,
-		       size_t len, mode_t mode, berr_t *err)
+		       size_t len, mode_t mode, enum fs_durability durability,
+		       berr_t *err)
 {
 	cleanup_free char *tmp = NULL;
 	cleanup_close int fd = -1;
@@ -102,7 +103,8 @@ int fs_write_atomic_at(int dirfd, const char *name, const char *data,
 		    mode);
 	if (fd < 0)
 		return err_sys(err, "create '%s'", tmp);
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 ||
+	    (durability == FS_DURABLE && fsync(fd) < 0)) {
 		err_sys(err, "write '%s'", tmp);
 		unlinkat(dirfd, tmp, 0);
 		return -1;
@@ -112,29 +114,33 @@ int fs_write_atomic_at(int dirfd, const char *name, const char *data,
 		unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
-	if (fsync(dirfd) < 0 && errno != EINVAL && errno != EBADF)
+	if (durability == FS_DURABLE && fsync(dirfd) < 0 && errno != EINVAL &&
+	    errno != EBADF)
 		return err_sys(err, "sync directory of '%s'", name);
 	return 0;
 }
 
 int fs_mkdir_p(const char *path, mode_t mode, berr_t *err)
 {
-	cleanup_free char *copy = strdup(path);
+	cleanup_free char *copy = NULL;
+	char *slash;
 
+	/* Usually only the last component is missing: try it first. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return err_sys(err, "mkdir '%s'", path);
+	copy = strdup(path);
 	if (!copy)
 		return err_sys(err, "mkdir '%s'", path);
-	for (char *p = copy + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char saved = *p;
-
-		*p = '\0';
-		if (mkdir(copy, mode) < 0 && errno != EEXIST)
-			return err_sys(err, "mkdir '%s'", copy);
-		*p = saved;
-		if (!saved)
-			break;
-	}
+	slash = strrchr(copy, '/');
+	if (!slash || slash == copy)
+		return err_set(err, ENOENT, "mkdir '%s': no parent", path);
+	*slash = '\0';
+	if (fs_mkdir_p(copy, mode, err) < 0)
+		return -1;
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return err_sys(err, "mkdir '%s'", path);
 	return 0;
 }
 

@@ -17,11 +17,18 @@ int fs_read_file_at(int dirfd, const char *path, size_t max, char **out,
 int fs_write_file_at(int dirfd, const char *path, const char *data,
 		     size_t len, berr_t *err);
 
-/* Replace dirfd/name atomically: a temporary file is written, fsynced and
- * renamed over name, and the directory is fsynced, so a crash leaves either
- * the old or the new content, never a mix. */
+enum fs_durability {
+	FS_VOLATILE, /* state on tmpfs (/run): rename only */
+	FS_DURABLE,  /* state that must survive a crash: fsync file and dir */
+};
+
+/* Replace dirfd/name atomically: a temporary file is written and renamed
+ * over name, so readers see the old or the new content, never a mix.  With
+ * FS_DURABLE the file and the directory are fsynced too, so a crash leaves
+ * one or the other as well. */
 int fs_write_atomic_at(int dirfd, const char *name, const char *data,
-		       size_t len, mode_t mode, berr_t *err);
+		       size_t len, mode_t mode, enum fs_durability durability,
+		       berr_t *err);
 
 /* mkdir -p; existing directories are fine. */
 int fs_mkdir_p(const char *path, mode_t mode, berr_t *err);

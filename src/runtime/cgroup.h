@@ -35,7 +35,8 @@ struct cgroup_ops {
 	const char *name; /* "v1" or "v2" */
 	/* Create the cgroup (every controller for v1); existing is fine. */
 	int (*create)(struct cgroup *cg, berr_t *err);
-	/* Move pid into the cgroup. */
+	/* Move pid into the cgroup; 0 moves the calling single-threaded
+	 * process (the fast path on v1). */
 	int (*enter)(struct cgroup *cg, pid_t pid, berr_t *err);
 	/* Write the resource limits; fields not set are left alone. */
 	int (*apply)(struct cgroup *cg, const struct spec_resources *res,

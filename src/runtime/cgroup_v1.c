@@ -177,14 +177,20 @@ static int v1_create(struct cgroup *cg, berr_t *err)
 	return init_cpuset(cg, err);
 }
 
+/* Moving another process takes the kernel's global threadgroup lock,
+ * whose first writer waits a full RCU grace period (about 10 ms here).  A
+ * single-threaded process moving itself ("0" into "tasks") skips that
+ * lock, so the container's init joins by itself (pid 0). */
 static int v1_enter(struct cgroup *cg, pid_t pid, berr_t *err)
 {
+	const char *file = pid == 0 ? "tasks" : "cgroup.procs";
+
 	for (size_t i = 0; i < N_CONTROLLERS; i++) {
 		cleanup_free char *dir = NULL;
 
 		if (ctrl_dir(cg, controllers[i], &dir, err) < 0)
 			return -1;
-		if (dir && cg_writef(err, dir, "cgroup.procs", "%d", pid) < 0)
+		if (dir && cg_writef(err, dir, file, "%d", pid) < 0)
 			return -1;
 	}
 	return 0;

@@ -126,6 +126,8 @@ static int setup_cgroup(struct create_run *c, berr_t *err)
 
 static int open_fifo(struct create_run *c, berr_t *err)
 {
+	if (c->start_by_sync)
+		return 0;
 	if (mkfifoat(c->state_dirfd, "exec.fifo", 0600) < 0)
 		return err_sys(err, "create exec fifo");
 	c->init.fifo_fd = openat(c->state_dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
@@ -194,7 +196,7 @@ static int save_config(struct create_run *c, berr_t *err)
 	if (!text)
 		return err_set(err, ENOMEM, "encode config of '%s'", c->opts->id);
 	return fs_write_atomic_at(c->state_dirfd, "config.json", text,
-				  strlen(text), 0600, err);
+				  strlen(text), 0600, FS_VOLATILE, err);
 }
 
 int create_hook_state(struct create_run *c, enum container_status status,
@@ -241,8 +243,10 @@ static int clone_init(struct create_run *c, berr_t *err)
 
 static int usermap_if_asked(struct create_run *c, berr_t *err)
 {
-	if (c->init.clone_did_namespaces || !ns_is_new(c->spec, CLONE_NEWUSER))
+	if (!ns_is_new(c->spec, CLONE_NEWUSER))
 		return 0;
+	if (c->init.clone_did_namespaces)
+		return ns_write_id_maps(c->pid, c->spec, err);
 	if (sync_expect(c->sync_fd, SYNC_USERMAP_REQUEST, NULL, err) < 0 ||
 	    ns_write_id_maps(c->pid, c->spec, err) < 0)
 		return -1;
@@ -264,8 +268,6 @@ static int drive_init(struct create_run *c, berr_t *err)
 	cleanup_free char *state_json = NULL;
 
 	if (usermap_if_asked(c, err) < 0)
-		return -1;
-	if (c->cgroup_created && c->cg.ops->enter(&c->cg, c->pid, err) < 0)
 		return -1;
 	c->state.pid = c->pid;
 	if (create_hook_state(c, STATUS_CREATING, &state_json, err) < 0 ||
@@ -293,7 +295,7 @@ int create_write_pid_file(const char *path, pid_t pid, berr_t *err)
 	dirfd = open(dir[0] ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return err_sys(err, "pid file '%s'", path);
-	if (fs_write_atomic_at(dirfd, name, buf, (size_t)n, 0644, err) < 0)
+	if (fs_write_atomic_at(dirfd, name, buf, (size_t)n, 0644, FS_VOLATILE, err) < 0)
 		return err_prefix(err, "pid file '%s'", path);
 	return 0;
 }
@@ -322,6 +324,22 @@ static int connect_console(struct create_run *c, berr_t *err)
 		return err_sys(err, "console socketpair");
 	c->console_recv_fd = fds[0];
 	c->init.console_fd = fds[1];
+	return 0;
+}
+
+int create_run_start(struct create_run *c, berr_t *err)
+{
+	cleanup_free char *json = NULL;
+
+	if (sync_send(c->sync_fd, SYNC_START, NULL, 0, err) < 0)
+		return -1;
+	/* poststart failures are reported but do not undo the start. */
+	if (c->spec->hooks[HOOK_POSTSTART].n &&
+	    create_hook_state(c, STATUS_RUNNING, &json, err) == 0 &&
+	    hooks_run(c->spec, HOOK_POSTSTART, json, err) < 0) {
+		log_warn("%s", err_msg(*err));
+		err_free(err);
+	}
 	return 0;
 }
 
@@ -365,6 +383,7 @@ int create_run_begin(struct create_run *c, const struct create_opts *o,
 	c->init.spec = c->spec;
 	c->init.bundle = c->bundle;
 	c->init.rootfs = c->rootfs;
+	c->init.cgroup = c->cgroup_created ? &c->cg : NULL;
 	c->init.cgroup_root = c->cgroup_created ? c->cg.root : NULL;
 	c->init.cgroup_path = c->cgroup_created ? c->cgroup_path : NULL;
 	if (clone_init(c, err) < 0 || drive_init(c, err) < 0 || finish(c, err) < 0)

@@ -17,6 +17,7 @@ struct create_run {
 	struct cgroup cg;
 	bool cgroup_created, state_created;
 	bool relay_console; /* foreground run with a terminal */
+	bool start_by_sync; /* run: no exec.fifo, SYNC_START instead */
 	int state_dirfd;
 	int sync_fd;
 	int console_recv_fd; /* receives the master when relaying */
@@ -31,6 +32,9 @@ int create_run_begin(struct create_run *c, const struct create_opts *o,
 		     berr_t *err);
 /* failed: undo everything (kill the init, remove cgroup and state). */
 void create_run_cleanup(struct create_run *c, bool failed);
+
+/* run: let the init exec (it waits for SYNC_START), then poststart. */
+int create_run_start(struct create_run *c, berr_t *err);
 
 int create_hook_state(struct create_run *c, enum container_status status,
 		      char **out, berr_t *err);

@@ -117,9 +117,12 @@ static int setup(struct init_ctx *ctx, char *exe, size_t size, berr_t *err)
 {
 	const struct spec *spec = ctx->spec;
 
+	/* First, while host paths are still ours: see cgroup_ops.enter. */
+	if (ctx->cgroup && ctx->cgroup->ops->enter(ctx->cgroup, 0, err) < 0)
+		return err_prefix(err, "join cgroup");
 	if (ns_enter(spec, ctx->sync_fd, ctx->clone_did_namespaces, err) < 0 ||
 	    sync_expect(ctx->sync_fd, SYNC_GO, &ctx->state_json, err) < 0 ||
-	    ns_enter_cgroup(spec, err) < 0 || mount_setup(ctx, err) < 0 ||
+	    ns_become_root(spec, err) < 0 || ns_enter_cgroup(spec, err) < 0 || mount_setup(ctx, err) < 0 ||
 	    apply_sysctl(spec, err) < 0 || rootfs_finish(ctx, err) < 0 ||
 	    set_names(spec, err) < 0)
 		return -1;
@@ -128,12 +131,15 @@ static int setup(struct init_ctx *ctx, char *exe, size_t size, berr_t *err)
 
 /* Blocks until `start` opens the fifo for reading.  The fifo lives in the
  * state dir, unreachable after pivot_root, so it is reopened through the
- * host's /proc and the O_PATH fd taken before. */
+ * host's /proc and the O_PATH fd taken before.  `run` has no fifo: the
+ * runtime that created us says start on the sync socket. */
 static int wait_for_start(struct init_ctx *ctx, berr_t *err)
 {
 	char path[32];
 	cleanup_close int fd = -1;
 
+	if (ctx->fifo_fd < 0)
+		return sync_expect(ctx->sync_fd, SYNC_START, NULL, err);
 	snprintf(path, sizeof(path), "self/fd/%d", ctx->fifo_fd);
 	fd = openat(ctx->host_proc_fd, path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -142,8 +148,28 @@ static int wait_for_start(struct init_ctx *ctx, berr_t *err)
 		return err_sys(err, "write exec fifo");
 	close(ctx->host_proc_fd);
 	close(ctx->fifo_fd);
-	ctx->host_proc_fd = ctx->fifo_fd = -1;
+	ctx->host_proc_fd = -1;
+	/* Kept open until execve closes it: `start` reads to EOF, so its
+	 * poststart hooks run only once the process is executing. */
+	ctx->fifo_fd = take_fd(fd);
 	return 0;
+}
+
+/* startContainer hooks see the container as "created", as runc shows it. */
+static int start_hooks(struct init_ctx *ctx, berr_t *err)
+{
+	json_t *state = json_loads(ctx->state_json, 0, NULL);
+	cleanup_free char *text = NULL;
+
+	if (!ctx->spec->hooks[HOOK_START_CONTAINER].n)
+		return 0;
+	if (state)
+		json_object_set_new(state, "status", json_string("created"));
+	text = state ? json_dumps(state, JSON_COMPACT) : NULL;
+	json_decref(state);
+	if (!text)
+		return err_set(err, ENOMEM, "encode hook state");
+	return hooks_run(ctx->spec, HOOK_START_CONTAINER, text, err);
 }
 
 static _Noreturn void die(const char *stage, berr_t err)
@@ -170,10 +196,10 @@ _Noreturn void init_main(struct init_ctx *ctx)
 	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0 ||
 	    sync_send(ctx->sync_fd, SYNC_READY, NULL, 0, &err) < 0)
 		_exit(1);
-	close(ctx->sync_fd);
 	if (wait_for_start(ctx, &err) < 0)
 		die("start", err);
-	if (hooks_run(ctx->spec, HOOK_START_CONTAINER, ctx->state_json, &err) < 0)
+	close(ctx->sync_fd);
+	if (start_hooks(ctx, &err) < 0)
 		die("startContainer hook", err);
 	if (process_finalize(ctx->spec->process, ctx->has_seccomp ? &ctx->seccomp : NULL,
 			     &err) < 0 ||

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/seccomp.h"
 #include "runtime/spec.h"
@@ -14,6 +15,7 @@ struct init_ctx {
 	const struct spec *spec;
 	const char *bundle;      /* absolute */
 	const char *rootfs;      /* absolute */
+	struct cgroup *cgroup;   /* joined by the init itself, or NULL */
 	const char *cgroup_root; /* host cgroupfs, for cgroup mounts */
 	const char *cgroup_path; /* the container's cgroup, or NULL */
 	struct seccomp_prog seccomp;
@@ -21,7 +23,8 @@ struct init_ctx {
 	bool clone_did_namespaces; /* new namespaces came with clone() */
 	int sync_fd;     /* init's end of the socketpair */
 	int console_fd;  /* connected --console-socket, or -1 */
-	int fifo_fd;     /* O_PATH exec.fifo in the state dir */
+	int fifo_fd;     /* O_PATH exec.fifo in the state dir, or -1 when
+			  * the runtime starts us over sync_fd (run) */
 	int host_proc_fd; /* host /proc, to reopen the fifo after pivot */
 	char *state_json; /* for hooks the init runs itself */
 };

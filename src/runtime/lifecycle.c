@@ -18,6 +18,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
+#include "runtime/lifecycle.h"
 #include "runtime/state.h"
 
 /* A loaded container: state record, stored config and cgroup. */
@@ -78,37 +79,49 @@ static char *hook_state(const struct loaded *l, enum container_status status)
 	return o ? json_dumps(o, JSON_COMPACT) : NULL;
 }
 
-/* Open the fifo without blocking, then wait for the init's byte: if the
- * init died meanwhile, say so instead of hanging. */
+/* Reads the fifo until the init's byte (want_eof false) or until EOF, when
+ * execve closed the init's end (want_eof true).  An init that dies is an
+ * error while waiting for its byte, the end of the wait otherwise. */
+static int read_fifo(int fd, const struct loaded *l, bool want_eof,
+		     berr_t *err)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char byte;
+		ssize_t n;
+
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			return err_sys(err, "wait for the container init");
+		n = read(fd, &byte, 1);
+		if (n == 1 && !want_eof)
+			return 0;
+		if (n == 0 && want_eof && (p.revents & POLLHUP))
+			return 0;
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return err_sys(err, "read exec fifo");
+		if (!proc_is_alive(l->st.pid, l->st.pid_start))
+			return want_eof ? 0 : err_set(err, ESRCH,
+				"container '%s' init exited before start", l->st.id);
+	}
+}
+
+/* The fifo is opened without blocking so a dead init is noticed instead
+ * of waited for. */
 static int release_init(const char *root, const struct loaded *l, berr_t *err)
 {
 	cleanup_free char *path = NULL;
 	cleanup_close int fd = -1;
-	char byte;
 
 	if (asprintf(&path, "%s/%s/exec.fifo", root, l->st.id) < 0)
 		return err_sys(err, "start");
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(err, "open '%s'", path);
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 100) < 0 && errno != EINTR)
-			return err_sys(err, "wait for the container init");
-		n = read(fd, &byte, 1);
-		if (n == 1)
-			break;
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return err_sys(err, "read '%s'", path);
-		if (!proc_is_alive(l->st.pid, l->st.pid_start))
-			return err_set(err, ESRCH, "container '%s' init exited before start",
-				       l->st.id);
-	}
+	if (read_fifo(fd, l, false, err) < 0)
+		return -1;
 	if (unlink(path) < 0)
 		return err_sys(err, "remove '%s'", path);
-	return 0;
+	return read_fifo(fd, l, true, err);
 }
 
 int container_start(const char *root, const char *id, berr_t *err)
@@ -175,25 +188,37 @@ static void wait_gone(const struct loaded *l)
 		usleep(2000);
 }
 
-static int destroy(const char *root, struct loaded *l, berr_t *err)
+/* Processes still in the cgroup (exec'd, forked) go with the container;
+ * reading the pids first skips freezing an empty cgroup. */
+static void kill_leftovers(struct cgroup *cg)
+{
+	cleanup_free pid_t *pids = NULL;
+	berr_t err = NULL;
+	size_t n = 0;
+
+	if (cg->ops->pids(cg, &pids, &n, &err) < 0 || n > 0)
+		cgroup_kill_all(cg, SIGKILL, &err);
+	err_free(&err);
+}
+
+int lifecycle_remove(const char *root, const struct container_state *st,
+		     const struct spec *spec, struct cgroup *cg, berr_t *err)
 {
 	cleanup_free char *json = NULL;
+	json_auto_t *o = NULL;
 
-	if (l->has_cgroup) {
-		berr_t cg_err = NULL;
-
-		/* Stray processes (exec'd, forked) go with the container. */
-		cgroup_kill_all(&l->cg, SIGKILL, &cg_err);
-		err_free(&cg_err);
-		if (l->cg.ops->destroy(&l->cg, err) < 0)
+	if (cg) {
+		kill_leftovers(cg);
+		if (cg->ops->destroy(cg, err) < 0)
 			return -1;
 	}
-	if (l->spec->hooks[HOOK_POSTSTOP].n && (json = hook_state(l, STATUS_STOPPED)) &&
-	    hooks_run(l->spec, HOOK_POSTSTOP, json, err) < 0) {
+	if (spec->hooks[HOOK_POSTSTOP].n && (o = state_to_json(st, STATUS_STOPPED)) &&
+	    (json = json_dumps(o, JSON_COMPACT)) &&
+	    hooks_run(spec, HOOK_POSTSTOP, json, err) < 0) {
 		log_warn("%s", err_msg(*err));
 		err_free(err);
 	}
-	return state_dir_remove(root, l->st.id, err);
+	return state_dir_remove(root, st->id, err);
 }
 
 int container_delete(const char *root, const char *id, bool force,
@@ -219,7 +244,7 @@ int container_delete(const char *root, const char *id, bool force,
 		err_free(err);
 		wait_gone(&l);
 	}
-	r = destroy(root, &l, err);
+	r = lifecycle_remove(root, &l.st, l.spec, l.has_cgroup ? &l.cg : NULL, err);
 out:
 	loaded_clear(&l);
 	return r;

@@ -18,6 +18,7 @@ static const int join_order[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS,
 				  CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS };
 
 #define ALL_NEW (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
+#define CLONE_NEW (ALL_NEW | CLONE_NEWUSER | CLONE_NEWPID)
 
 const struct spec_namespace *ns_find(const struct spec *spec, int type)
 {
@@ -120,12 +121,25 @@ unsigned long ns_clone_flags(const struct spec *spec, bool *all)
 {
 	unsigned long flags = ns_is_new(spec, CLONE_NEWPID) ? CLONE_NEWPID : 0;
 
-	*all = !ns_find(spec, CLONE_NEWUSER) && !joins_any(spec);
+	/* With nothing to join, one clone() creates every namespace, the user
+	 * one first, so it owns the others (a pid namespace owned by the
+	 * host's user namespace would refuse the container's /proc mount). */
+	*all = !joins_any(spec);
 	if (!*all)
 		return flags;
 	for (size_t i = 0; i < spec->linux.n_namespaces; i++)
-		flags |= (unsigned long)spec->linux.namespaces[i].type & ALL_NEW;
+		if (!spec->linux.namespaces[i].path)
+			flags |= (unsigned long)spec->linux.namespaces[i].type & CLONE_NEW;
 	return flags;
+}
+
+int ns_become_root(const struct spec *spec, berr_t *err)
+{
+	/* The namespace's root, so the setup that follows is allowed. */
+	if (ns_is_new(spec, CLONE_NEWUSER) &&
+	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return err_sys(err, "become root in the user namespace");
+	return 0;
 }
 
 static int new_userns(int sync_fd, berr_t *err)
@@ -135,9 +149,6 @@ static int new_userns(int sync_fd, berr_t *err)
 	if (sync_send(sync_fd, SYNC_USERMAP_REQUEST, NULL, 0, err) < 0 ||
 	    sync_expect(sync_fd, SYNC_USERMAP_DONE, NULL, err) < 0)
 		return -1;
-	/* Become the namespace's root so the setup that follows is allowed. */
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		return err_sys(err, "become root in the user namespace");
 	return 0;
 }
 

@@ -4,8 +4,9 @@
  * runtime process sets them up for the init it is about to clone and
  * restores its own afterwards.  Everything else happens in the init: join
  * the namespaces given by path (user first), then create the new ones, so
- * new namespaces are owned by the right user namespace.  When there is no
- * user namespace and nothing to join, clone() creates them all at once. */
+ * new namespaces are owned by the right user namespace.  When there is
+ * nothing to join, clone() creates them all at once (user first) and the
+ * runtime writes the id maps before letting the init go on. */
 #ifndef BERTH_RUNTIME_NAMESPACES_H
 #define BERTH_RUNTIME_NAMESPACES_H
 
@@ -38,6 +39,10 @@ unsigned long ns_clone_flags(const struct spec *spec, bool *all);
  * the id maps of a new user namespace. */
 int ns_enter(const struct spec *spec, int sync_fd, bool done_in_clone,
 	     berr_t *err);
+
+/* Init side, once the id maps are written: setresuid/gid(0) in a new
+ * user namespace. */
+int ns_become_root(const struct spec *spec, berr_t *err);
 
 /* Init side, once in its cgroup. */
 int ns_enter_cgroup(const struct spec *spec, berr_t *err);

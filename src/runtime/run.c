@@ -20,6 +20,7 @@
 #include "runtime/container.h"
 #include "runtime/create_internal.h"
 #include "runtime/foreground.h"
+#include "runtime/lifecycle.h"
 
 static void report_oom(struct create_run *c, int status)
 {
@@ -41,7 +42,7 @@ static int foreground(struct create_run *c, int *exit_code, berr_t *err)
 
 	if (foreground_begin(&fg, c->console_master, err) < 0)
 		return -1;
-	if (container_start(c->opts->root, c->opts->id, err) < 0 ||
+	if (create_run_start(c, err) < 0 ||
 	    foreground_wait(&fg, c->pid, &status, err) < 0) {
 		foreground_end(&fg);
 		return -1;
@@ -62,17 +63,18 @@ int container_run(const struct create_opts *o, bool detach, int *exit_code,
 
 	create_run_init(&c);
 	c.relay_console = !detach && !o->console_socket;
+	c.start_by_sync = true;
 	*exit_code = 0;
 	r = create_run_begin(&c, o, err);
 	if (r == 0 && detach)
-		r = container_start(o->root, o->id, err);
+		r = create_run_start(&c, err);
 	else if (r == 0)
 		r = foreground(&c, exit_code, err);
-	if (r == 0 && !detach) {
-		if (container_delete(o->root, o->id, true, &del_err) < 0)
-			log_warn("%s", err_msg(del_err));
-		err_free(&del_err);
-	}
+	if (r == 0 && !detach &&
+	    lifecycle_remove(o->root, &c.state, c.spec,
+			     c.cgroup_created ? &c.cg : NULL, &del_err) < 0)
+		log_warn("%s", err_msg(del_err));
+	err_free(&del_err);
 	cleanup_close_fn(&c.console_master);
 	create_run_cleanup(&c, r < 0);
 	return r;

@@ -3,6 +3,7 @@
 #include "runtime/spec.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -121,6 +122,50 @@ static int check_consistency(const struct spec *s, berr_t *err)
 	return 0;
 }
 
+/* Depth-first search for the first number beyond 64 bits; writes its path. */
+static bool find_huge(json_t *v, char *path, size_t size)
+{
+	size_t used = strlen(path), i;
+	const char *key;
+	json_t *child;
+
+	if (json_is_real(v))
+		return json_real_value(v) >= 9.2e18 || json_real_value(v) <= -9.2e18;
+	json_object_foreach(v, key, child) {
+		snprintf(path + used, size - used, "%s%s", used ? "." : "", key);
+		if (find_huge(child, path, size))
+			return true;
+	}
+	json_array_foreach(v, i, child) {
+		snprintf(path + used, size - used, "[%zu]", i);
+		if (find_huge(child, path, size))
+			return true;
+	}
+	path[used] = '\0';
+	return false;
+}
+
+/* jansson refuses integers beyond 64 bits with only a line and column:
+ * parse again with numbers as reals to name the field. */
+static int syntax_error(const char *text, size_t len, const char *name,
+			const json_error_t *jerr, berr_t *err)
+{
+	char path[256] = "";
+	json_t *doc;
+
+	if (!strstr(jerr->text, "too big"))
+		return err_set(err, EINVAL, "%s: line %d column %d: %s", name,
+			       jerr->line, jerr->column, jerr->text);
+	doc = json_loadb(text, len, JSON_DECODE_INT_AS_REAL, NULL);
+	if (doc && find_huge(doc, path, sizeof(path))) {
+		json_decref(doc);
+		return err_set(err, ERANGE, "%s: %s: number out of range", name, path);
+	}
+	json_decref(doc);
+	return err_set(err, ERANGE, "%s: line %d column %d: number out of range",
+		       name, jerr->line, jerr->column);
+}
+
 int spec_parse(const char *text, size_t len, const char *name,
 	       struct spec **out, berr_t *err)
 {
@@ -133,8 +178,7 @@ int spec_parse(const char *text, size_t len, const char *name,
 			       SPEC_MAX_BYTES);
 	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
-		return err_set(err, EINVAL, "%s: line %d column %d: %s", name,
-			       jerr.line, jerr.column, jerr.text);
+		return syntax_error(text, len, name, &jerr, err);
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		json_decref(doc);

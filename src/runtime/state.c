@@ -115,7 +115,7 @@ int state_save(int dirfd, const struct container_state *st, berr_t *err)
 	if (!text)
 		return err_set(err, ENOMEM, "encode state of '%s'", st->id);
 	return fs_write_atomic_at(dirfd, "state.json", text, strlen(text), 0600,
-				  err);
+				  FS_VOLATILE, err);
 }
 
 static int load_fields(json_t *o, struct container_state *st, berr_t *err)

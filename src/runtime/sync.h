@@ -18,6 +18,7 @@ enum sync_type {
 	SYNC_HOOKS_DONE,          /* runtime -> init */
 	SYNC_READY,               /* init -> runtime: waiting for start */
 	SYNC_ERROR,               /* either way: payload is the message */
+	SYNC_START,               /* runtime -> init (run): exec now */
 };
 
 int sync_send(int fd, enum sync_type type, const void *data, size_t len,

@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-RUNTIME = Path(os.environ.get("BERTH_RUNTIME", REPO / "build" / "berth-runtime"))
+_runtime = os.environ.get("BERTH_RUNTIME", str(REPO / "build" / "berth-runtime"))
+RUNTIME = Path(shutil.which(_runtime) or _runtime if "/" not in _runtime else _runtime)
 IS_BERTH = RUNTIME.name in ("berth", "berth-runtime")
 # `berth` itself needs the `runtime` sub-command; `berth-runtime` is runc-like.
 RUNTIME_PREFIX = ["runtime"] if RUNTIME.name == "berth" else []
@@ -54,13 +55,8 @@ def pytest_collection_modifyitems(config, items):
 # running the runtime
 
 
-@dataclass
-class Result:
-    """Outcome of one runtime invocation (like CompletedProcess)."""
-    args: list
-    returncode: int
-    stdout: str
-    stderr: str
+class Result(subprocess.CompletedProcess):
+    """CompletedProcess (text) of one command, with a describe() for messages."""
 
     def describe(self):
         return (f"`{' '.join(map(str, self.args))}` exited {self.returncode}\n"
@@ -374,9 +370,15 @@ def rt(tmp_path):
     yield runtime
     for bg in runtime.background:
         bg.stop()
-    # Clean up whatever the test left, then check nothing remains behind.
-    for c in runtime.list():
-        runtime.run("delete", "--force", c["id"])
+    # Clean up whatever the test left (also ids `list` may not report), then
+    # check nothing remains behind.
+    res = runtime.run("list", "--format", "json")
+    try:
+        listed = [c["id"] for c in json.loads(res.stdout or "null") or []]
+    except (ValueError, TypeError, KeyError):
+        listed = []
+    for cid in dict.fromkeys(listed + runtime.ids):
+        runtime.run("delete", "--force", cid)
     problems = wait_no_leftovers(runtime)
     if problems:
         reap_leftovers(runtime)
@@ -439,7 +441,7 @@ def pid_alive(pid) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    # a zombie has no /proc/pid/exe target
+    # a zombie (exited, not yet reaped) counts as dead
     try:
         return read_proc_status(pid)["State"][0] != "Z"
     except FileNotFoundError:
@@ -464,3 +466,11 @@ def assert_one_line_error(res: Result, *words):
     assert len(lines) == 1, f"expected one error line on stderr:\n{res.describe()}"
     for w in words:
         assert w in lines[0], f"expected {w!r} in the error line, saw {lines[0]!r}"
+
+
+def assert_nothing_left(rt: Runtime):
+    """After a failed create: no container, cgroup, mount or state dir."""
+    listed = rt.list()
+    assert listed == [], f"expected no container after a failed create, saw {listed}"
+    problems = leftovers(rt)
+    assert not problems, f"expected nothing left after a failed create, found {problems}"

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import assert_one_line_error, leftovers, mounts_under
+from conftest import assert_nothing_left, assert_one_line_error, mounts_under
 
 
 def set_path(cfg, dotted, value):
@@ -43,18 +43,12 @@ def create_with(rt, bundle, edit=None, raw=None):
     return rt.run("create", "--bundle", bundle.path, bundle.cid)
 
 
-def assert_nothing_left(rt, bundle):
-    assert rt.list() == [], f"expected no container after a failed create, saw {rt.list()}"
-    problems = leftovers(rt)
-    assert not problems, f"expected nothing left after a failed create, found {problems}"
-
-
 @pytest.mark.parametrize("field, edit", [c[1:] for c in BAD_CONFIGS],
                          ids=[c[0] for c in BAD_CONFIGS])
 def test_bad_config_rejected(rt, bundle, field, edit):
     res = create_with(rt, bundle, edit)
     assert_one_line_error(res)
-    assert_nothing_left(rt, bundle)
+    assert_nothing_left(rt)
 
 
 @pytest.mark.berth_only
@@ -70,13 +64,13 @@ def test_bad_config_error_names_field(rt, bundle, field, edit):
 def test_malformed_json(rt, bundle, raw):
     res = create_with(rt, bundle, raw=raw)
     assert_one_line_error(res)
-    assert_nothing_left(rt, bundle)
+    assert_nothing_left(rt)
 
 
 def test_missing_config(rt, bundle):
     (bundle.path / "config.json").unlink()
     assert_one_line_error(create_with(rt, bundle))
-    assert_nothing_left(rt, bundle)
+    assert_nothing_left(rt)
 
 
 @pytest.mark.berth_only
@@ -84,7 +78,7 @@ def test_root_path_escaping_bundle(rt, bundle):
     # runc accepts any root.path; berth refuses one that leaves the bundle.
     bundle.cfg["root"]["path"] = "../../etc"
     assert_one_line_error(create_with(rt, bundle), "root.path")
-    assert_nothing_left(rt, bundle)
+    assert_nothing_left(rt)
 
 
 def test_mount_through_symlink_stays_in_rootfs(rt, bundle, tmp_path):

@@ -3,7 +3,6 @@
 import json
 import os
 
-import pytest
 
 from conftest import RUNTIME, RUNTIME_PREFIX, assert_exit, run_cmd
 

@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from conftest import assert_nothing_left
+
 ROWS, COLS = 33, 101
 
 
@@ -74,4 +76,4 @@ def test_terminal_without_console_socket_fails(rt, bundle):
     bundle.set_args("true")
     res = rt.run("create", "--bundle", bundle.path, bundle.cid)
     assert res.returncode != 0, f"expected create to fail without --console-socket:\n{res.describe()}"
-    assert rt.list() == [], f"expected no container after the failed create, saw {rt.list()}"
+    assert_nothing_left(rt)

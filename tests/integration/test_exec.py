@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from conftest import assert_exit, pid_alive, wait_for
+from conftest import assert_exit, pid_alive
 
-NAMESPACES = ["ipc", "mnt", "net", "pid", "uts"]
+NAMESPACES = ["cgroup", "ipc", "mnt", "net", "pid", "uts"]
 
 
 @pytest.fixture
@@ -22,21 +22,27 @@ def host_ns(pid, ns):
     return os.readlink(f"/proc/{pid}/ns/{ns}")
 
 
+def host_cgroups(pid):
+    with open(f"/proc/{pid}/cgroup") as f:
+        return sorted(f.read().split())
+
+
 def test_exec_joins_namespaces_and_cgroup(rt, running):
     cid, pid = running
+    # /proc/self/cgroup and /proc/1/cgroup read in the same (possibly
+    # cgroup-namespaced) view must agree
     script = ("for n in " + " ".join(NAMESPACES) + "; do readlink /proc/self/ns/$n; done; "
-              "echo ---; cat /proc/self/cgroup")
+              "echo ---; cat /proc/self/cgroup; echo ---; cat /proc/1/cgroup")
     res = rt.run("exec", cid, "sh", "-c", script)
     assert_exit(res, 0)
-    ns_out, cgroups = res.stdout.split("---\n")
+    ns_out, own, init = res.stdout.split("---\n")
     expected = [host_ns(pid, ns) for ns in NAMESPACES]
     assert ns_out.split() == expected, (
         f"expected the exec'd process in namespaces {expected}, saw {ns_out.split()}")
-    with open(f"/proc/{pid}/cgroup") as f:
-        init_cgroups = f.read()
-    assert sorted(cgroups.split()) == sorted(init_cgroups.split()), (
-        f"expected the init's cgroups:\n{init_cgroups}\nsaw:\n{cgroups}")
-    assert f"/berth-test/{cid}" in cgroups, f"expected the test cgroup in {cgroups!r}"
+    assert sorted(own.split()) == sorted(init.split()), (
+        f"expected the exec'd process in the init's cgroups:\n{init}\nsaw:\n{own}")
+    assert any(line.endswith(f"/berth-test/{cid}") for line in host_cgroups(pid)), (
+        f"expected the init in the test cgroup, saw {host_cgroups(pid)}")
 
 
 @pytest.mark.parametrize("code", [0, 7, 255])
@@ -85,6 +91,9 @@ def test_exec_detached_with_pid_file(rt, running, tmp_path):
     assert cmdline == b"sleep\x00999\x00", f"expected `sleep 999`, saw {cmdline!r}"
     assert host_ns(pid, "pid") == host_ns(init_pid, "pid"), (
         "expected the detached process in the container's pid namespace")
+    assert host_cgroups(pid) == host_cgroups(init_pid), (
+        f"expected the detached process in the init's cgroups {host_cgroups(init_pid)}, "
+        f"saw {host_cgroups(pid)}")
 
 
 def test_exec_in_stopped_container_fails(rt, bundle):

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import wait_for
+from conftest import assert_nothing_left, wait_for
 
 HOOK_SCRIPT = '#!/bin/sh\nstate=$(cat)\nprintf "%s %s\\n" "$1" "$state" >> "$2"\n'
 HOOKS = ["prestart", "createRuntime", "createContainer", "startContainer",
@@ -128,9 +128,9 @@ def test_poststart_after_start(rt, hooked):
         f"expected poststart to see status running, saw {records['poststart']}")
 
 
-def test_failing_prestart_hook_aborts_create(rt, bundle, tmp_path):
+def test_failing_prestart_hook_aborts_create(rt, bundle):
     bundle.cfg["hooks"] = {"prestart": [{"path": "/bin/false"}]}
     bundle.set_args("true")
     res = rt.run("create", "--bundle", bundle.path, bundle.cid)
     assert res.returncode != 0, f"expected create to fail with a failing hook:\n{res.describe()}"
-    assert rt.list() == [], f"expected no container after a failed hook, saw {rt.list()}"
+    assert_nothing_left(rt)

@@ -41,9 +41,10 @@ def test_kill_then_delete(rt, sleeper, signal):
 
 def test_kill_default_signal_is_term(rt, bundle):
     # pid 1 ignores signals it has no handler for, so trap TERM explicitly
-    bundle.sh("trap 'echo term > /tmp/got; exit 0' TERM; while :; do sleep 0.05; done")
+    bundle.sh("trap 'echo term > /tmp/got; exit 0' TERM; touch /tmp/ready; "
+              "while :; do sleep 0.05; done")
     cid = rt.start_detached(bundle)
-    time.sleep(0.2)
+    wait_for((bundle.rootfs / "tmp" / "ready").exists, what="the TERM trap")
     rt.ok("kill", cid)
     rt.wait_status(cid, "stopped")
     got = bundle.rootfs / "tmp" / "got"

@@ -45,8 +45,10 @@ PIDS_LIMIT = 20
 # Runs as pid 1.  The fork bomb runs in a child shell (ash exits when a fork
 # fails); the parent then counts processes with a glob (no fork needed, the
 # pids are used up) and waits on a fifo until the test tells it to exit.
+# The bomb stops at 200 processes in case the limit is not enforced at all.
 FORK_BOMB = (
-    "sh -c 'while :; do sleep 1000 & done' 2>/tmp/bomb.err; echo $? > /tmp/bomb.rc; "
+    "sh -c 'i=0; while [ $i -lt 200 ]; do sleep 1000 & i=$((i+1)); done' "
+    "2>/tmp/bomb.err; echo $? > /tmp/bomb.rc; "
     "set -- /proc/[0-9]*; echo $# > /tmp/count.tmp; mv /tmp/count.tmp /tmp/count; "
     "read line < /tmp/ctl; exit 0"
 )

@@ -12,20 +12,20 @@
 #include "runtime/state.h"
 
 static const struct rt_verb verbs[] = {
-	{ "create", "create [flags] ID", "create a container", rt_create },
-	{ "start", "start ID", "run the process of a created container", rt_start },
-	{ "run", "run [flags] ID", "create and start a container", rt_run },
-	{ "state", "state ID", "print the state of a container", rt_state },
-	{ "kill", "kill [--all] ID [SIGNAL]", "send a signal to a container", rt_kill },
-	{ "delete", "delete [--force] ID", "remove a container", rt_delete },
-	{ "exec", "exec [flags] ID COMMAND [ARG...]", "run a process in a container", rt_exec },
-	{ "list", "list [--format table|json] [--quiet]", "list containers", rt_list },
-	{ "ps", "ps [--format table|json] ID [PS-ARGS...]", "list a container's processes", rt_ps },
-	{ "spec", "spec [--bundle DIR] [--rootless]", "write a default config.json", rt_spec },
-	{ "features", "features", "print the supported features as JSON", rt_features },
-	{ "pause", "pause ID", "freeze every process of a container", rt_pause },
-	{ "resume", "resume ID", "thaw a paused container", rt_resume },
-	{ "update", "update [flags] ID", "change a container's resource limits", rt_update },
+	{ "create", "create [flags] ID", "create a container", rt_create, 1 },
+	{ "start", "start ID", "run the process of a created container", rt_start, 1 },
+	{ "run", "run [flags] ID", "create and start a container", rt_run, 1 },
+	{ "state", "state ID", "print the state of a container", rt_state, 1 },
+	{ "kill", "kill [--all] ID [SIGNAL]", "send a signal to a container", rt_kill, 1 },
+	{ "delete", "delete [--force] ID", "remove a container", rt_delete, 1 },
+	{ "exec", "exec [flags] ID COMMAND [ARG...]", "run a process in a container", rt_exec, 255 },
+	{ "list", "list [--format table|json] [--quiet]", "list containers", rt_list, 1 },
+	{ "ps", "ps [--format table|json] ID [PS-ARGS...]", "list a container's processes", rt_ps, 1 },
+	{ "spec", "spec [--bundle DIR] [--rootless]", "write a default config.json", rt_spec, 1 },
+	{ "features", "features", "print the supported features as JSON", rt_features, 1 },
+	{ "pause", "pause ID", "freeze every process of a container", rt_pause, 1 },
+	{ "resume", "resume ID", "thaw a paused container", rt_resume, 1 },
+	{ "update", "update [flags] ID", "change a container's resource limits", rt_update, 1 },
 };
 
 const struct rt_verb *rt_verb_find(const char *name)
@@ -140,7 +140,8 @@ static int parse_globals(int argc, char **argv, struct rt_globals *g,
 	return 0;
 }
 
-static int dispatch(int argc, char **argv, struct rt_globals *g, berr_t *err)
+static int dispatch(int argc, char **argv, struct rt_globals *g,
+		    int *error_code, berr_t *err)
 {
 	const struct rt_verb *v;
 
@@ -152,6 +153,7 @@ static int dispatch(int argc, char **argv, struct rt_globals *g, berr_t *err)
 	if (!v)
 		return err_set(err, EINVAL, "unknown verb '%s' (see 'berth runtime --help')",
 			       argv[optind]);
+	*error_code = v->error_code;
 	argc -= optind;
 	argv += optind;
 	optind = 1;
@@ -163,7 +165,7 @@ int rt_main(int argc, char **argv)
 	struct rt_globals g = { .root = STATE_DEFAULT_ROOT };
 	struct globals_parse p = { .format = LOG_TEXT, .level = LOG_WARN };
 	berr_t err = NULL;
-	int code;
+	int code, error_code = 1;
 
 	optind = 1;
 	if (parse_globals(argc, argv, &g, &p, &err) < 0 ||
@@ -172,14 +174,14 @@ int rt_main(int argc, char **argv)
 		err_free(&err);
 		return 1;
 	}
-	code = dispatch(argc, argv, &g, &err);
+	code = dispatch(argc, argv, &g, &error_code, &err);
 	if (code < 0) {
 		/* Engines read the --log file; people read stderr. */
 		if (log_to_file())
 			log_error("%s", err_msg(err));
 		err_print(stderr, "berth", err);
 		err_free(&err);
-		code = 1;
+		code = error_code;
 	}
 	log_close();
 	return code;

@@ -20,6 +20,7 @@ struct rt_verb {
 	const char *usage;
 	const char *summary;
 	int (*fn)(struct rt_globals *g, int argc, char **argv, berr_t *err);
+	int error_code; /* exit code when the verb itself fails (runc's) */
 };
 
 int rt_main(int argc, char **argv);

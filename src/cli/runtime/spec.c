@@ -41,5 +41,5 @@ int rt_spec(struct rt_globals *g, int argc, char **argv, berr_t *err)
 	text = spec ? json_dumps(spec, JSON_INDENT(2)) : NULL;
 	if (!text)
 		return err_set(err, ENOMEM, "spec: encode config.json");
-	return fs_write_atomic_at(dirfd, "config.json", text, strlen(text), 0644, err);
+	return fs_write_atomic_at(dirfd, "config.json", text, strlen(text), 0644, FS_DURABLE, err);
 }

@@ -1,0 +1,211 @@
+/* The common layer: resolving paths inside a root (openat2 and the forced
+ * fallback must agree and never escape), units, signals, atomic writes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/syscalls.h"
+#include "common/units.h"
+
+static char root[64];
+static char outside[64];
+
+static int make_tree(void **state)
+{
+	char path[256];
+
+	(void)state;
+	strcpy(root, "/tmp/berth-unit-root.XXXXXX");
+	strcpy(outside, "/tmp/berth-unit-out.XXXXXX");
+	if (!mkdtemp(root) || !mkdtemp(outside))
+		return -1;
+	snprintf(path, sizeof(path), "%s/etc", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/etc/passwd", root);
+	close(open(path, O_CREAT | O_WRONLY, 0644));
+	snprintf(path, sizeof(path), "%s/escape", root);
+	if (symlink("/../../../../..", path) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/abs", root);
+	if (symlink(outside, path) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/rel", root);
+	return symlink("../../../etc", path);
+}
+
+static int remove_tree(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", root, outside);
+	return system(cmd);
+}
+
+/* The inode a path inside root resolves to, or 0. */
+static ino_t resolve(const char *path, int flags)
+{
+	int rootfd = open(root, O_PATH | O_DIRECTORY);
+	int fd = sys_openat_in_root(rootfd, path, O_PATH | flags, 0);
+	struct stat st = { 0 };
+
+	if (fd >= 0)
+		fstat(fd, &st);
+	if (fd >= 0)
+		close(fd);
+	close(rootfd);
+	return st.st_ino;
+}
+
+static ino_t ino_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+static void check_confined(void)
+{
+	char etc[256], created[256];
+
+	snprintf(etc, sizeof(etc), "%s/etc", root);
+	/* ".." and absolute links stop at the root. */
+	assert_int_equal(resolve("/escape", O_DIRECTORY), ino_of(root));
+	assert_int_equal(resolve("../../..", O_DIRECTORY), ino_of(root));
+	assert_int_equal(resolve("/rel", O_DIRECTORY), ino_of(etc));
+	/* An absolute link to a host directory resolves inside the root. */
+	assert_int_equal(resolve("/abs", O_DIRECTORY), 0);
+	assert_int_not_equal(resolve("/etc/passwd", 0), 0);
+	/* Creating through an escaping link lands inside the root. */
+	{
+		int rootfd = open(root, O_PATH | O_DIRECTORY);
+		int fd = sys_openat_in_root(rootfd, "/escape/created",
+					    O_CREAT | O_WRONLY, 0644);
+
+		assert_true(fd >= 0);
+		close(fd);
+		close(rootfd);
+	}
+	snprintf(created, sizeof(created), "%s/created", root);
+	assert_int_equal(access(created, F_OK), 0);
+	unlink(created);
+	snprintf(created, sizeof(created), "%s/created", outside);
+	assert_int_not_equal(access(created, F_OK), 0);
+}
+
+static void test_openat_in_root(void **state)
+{
+	(void)state;
+	unsetenv("BERTH_FORCE_FALLBACK");
+	check_confined();
+}
+
+static void test_openat_in_root_fallback(void **state)
+{
+	(void)state;
+	setenv("BERTH_FORCE_FALLBACK", "openat2", 1);
+	assert_true(sys_fallback_forced("openat2"));
+	check_confined();
+	unsetenv("BERTH_FORCE_FALLBACK");
+}
+
+static void test_close_range_fallback(void **state)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	(void)state;
+	setenv("BERTH_FORCE_FALLBACK", "clone3,close_range", 1);
+	assert_int_equal(sys_cloexec_fds_from(fd), 0);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	unsetenv("BERTH_FORCE_FALLBACK");
+	close(fd);
+}
+
+static void test_units(void **state)
+{
+	berr_t err = NULL;
+	int64_t v;
+	int sig;
+
+	(void)state;
+	assert_int_equal(units_parse_bytes("512m", "--memory", &v, &err), 0);
+	assert_int_equal(v, 512LL << 20);
+	assert_int_equal(units_parse_bytes("1g", "--memory", &v, &err), 0);
+	assert_int_equal(v, 1LL << 30);
+	assert_int_equal(units_parse_bytes("100", "--memory", &v, &err), 0);
+	assert_int_equal(v, 100);
+	assert_int_equal(units_parse_bytes("12x", "--memory", &v, &err), -1);
+	assert_non_null(strstr(err_msg(err), "--memory"));
+	err_free(&err);
+	assert_int_equal(units_parse_signal("KILL", &sig, &err), 0);
+	assert_int_equal(sig, SIGKILL);
+	assert_int_equal(units_parse_signal("sigterm", &sig, &err), 0);
+	assert_int_equal(sig, SIGTERM);
+	assert_int_equal(units_parse_signal("9", &sig, &err), 0);
+	assert_int_equal(sig, 9);
+	assert_int_equal(units_parse_signal("RTMIN+2", &sig, &err), 0);
+	assert_int_equal(sig, SIGRTMIN + 2);
+	assert_int_equal(units_parse_signal("NOPE", &sig, &err), -1);
+	err_free(&err);
+	assert_int_equal(units_parse_signal("999", &sig, &err), -1);
+	err_free(&err);
+}
+
+static void test_atomic_write(void **state)
+{
+	int dirfd = open(root, O_PATH | O_DIRECTORY);
+	berr_t err = NULL;
+	char *text = NULL;
+
+	(void)state;
+	assert_int_equal(fs_write_atomic_at(dirfd, "state.json", "one", 3, 0600, FS_DURABLE, &err), 0);
+	assert_int_equal(fs_write_atomic_at(dirfd, "state.json", "two", 3, 0600, FS_VOLATILE, &err), 0);
+	assert_int_equal(fs_read_file_at(dirfd, "state.json", 16, &text, NULL, &err), 0);
+	assert_string_equal(text, "two");
+	free(text);
+	assert_int_equal(fs_read_file_at(dirfd, "state.json", 2, &text, NULL, &err), -1);
+	assert_non_null(strstr(err_msg(err), "larger than 2 bytes"));
+	err_free(&err);
+	close(dirfd);
+}
+
+static void test_error_context(void **state)
+{
+	berr_t err = NULL;
+
+	(void)state;
+	errno = ENOENT;
+	assert_int_equal(err_sys(&err, "open '%s'", "x"), -1);
+	err_prefix(&err, "mounts[%d]", 2);
+	assert_string_equal(err_msg(err), "mounts[2]: open 'x': No such file or directory");
+	assert_int_equal(err->errnum, ENOENT);
+	err_free(&err);
+	assert_null(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_openat_in_root),
+		cmocka_unit_test(test_openat_in_root_fallback),
+		cmocka_unit_test(test_close_range_fallback),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_atomic_write),
+		cmocka_unit_test(test_error_context),
+	};
+
+	return cmocka_run_group_tests(tests, make_tree, remove_tree);
+}
