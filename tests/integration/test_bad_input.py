@@ -76,8 +76,9 @@ def test_missing_config(rt, bundle):
 @pytest.mark.berth_only
 def test_root_path_escaping_bundle(rt, bundle):
     # runc accepts any root.path; berth refuses one that leaves the bundle.
-    bundle.cfg["root"]["path"] = "../../etc"
-    assert_one_line_error(create_with(rt, bundle), "root.path")
+    def escape(cfg):
+        cfg["root"]["path"] = "../../etc"
+    assert_one_line_error(create_with(rt, bundle, escape), "root.path")
     assert_nothing_left(rt)
 
 
