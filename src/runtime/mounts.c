@@ -111,26 +111,38 @@ static char *bind_source(const struct init_ctx *ctx, const char *src)
 	return out;
 }
 
-static int mount_bind(const struct init_ctx *ctx, int rootfd,
-		      const struct spec_mount *m, int *fd, berr_t *err)
+/* A bind mount's destination is a directory or a file like its source. */
+static int bind_is_dir(const struct init_ctx *ctx, const struct spec_mount *m,
+		       bool *dir, berr_t *err)
 {
 	cleanup_free char *src = bind_source(ctx, m->source);
-	unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
-	struct fd_path p;
 	struct stat st;
 
 	if (!src)
 		return err_sys(err, "bind source '%s'", m->source);
 	if (stat(src, &st) < 0)
 		return err_sys(err, "bind source '%s'", src);
-	if (reopen(rootfd, m, S_ISDIR(st.st_mode), fd, err) < 0)
+	*dir = S_ISDIR(st.st_mode);
+	return 0;
+}
+
+static int mount_bind(const struct init_ctx *ctx, int rootfd,
+		      const struct spec_mount *m, bool dir, int *fd, berr_t *err)
+{
+	cleanup_free char *src = bind_source(ctx, m->source);
+	unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+	struct fd_path p;
+
+	if (!src)
+		return err_sys(err, "bind source '%s'", m->source);
+	if (reopen(rootfd, m, dir, fd, err) < 0)
 		return -1;
 	if (mount(src, fd_path(&p, *fd), NULL, MS_BIND | (m->flags & MS_REC),
 		  NULL) < 0)
 		return err_sys(err, "bind '%s' to '%s'", src, m->destination);
 	if (!extra)
 		return 0;
-	if (reopen(rootfd, m, S_ISDIR(st.st_mode), fd, err) < 0)
+	if (reopen(rootfd, m, dir, fd, err) < 0)
 		return -1;
 	return mounts_remount(fd_path(&p, *fd), extra, err);
 }
@@ -362,20 +374,23 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
 {
 	cleanup_close int fd = -1, under = -1;
 	struct fd_path p;
+	bool dir = true;
 	int r;
 
+	if (m->bind && bind_is_dir(ctx, m, &dir, err) < 0)
+		return -1;
 	if (m->tmpcopyup) {
 		under = rootfs_open_dest(rootfd, m->destination, true, err);
 		if (under < 0)
 			return -1;
 	}
 	if (m->bind)
-		r = mount_bind(ctx, rootfd, m, &fd, err);
+		r = mount_bind(ctx, rootfd, m, dir, &fd, err);
 	else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)
 		r = mount_cgroup(ctx, rootfd, m, &fd, err);
 	else
 		r = mount_fs(ctx, rootfd, m, &fd, err);
-	if (r < 0 || reopen(rootfd, m, true, &fd, err) < 0)
+	if (r < 0 || reopen(rootfd, m, dir, &fd, err) < 0)
 		return -1;
 	if (under >= 0 && copy_up(under, fd, err) < 0)
 		return -1;

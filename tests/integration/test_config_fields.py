@@ -1,0 +1,241 @@
+"""The remaining Linux fields of config.json, each checked from inside the
+container: sysctl, oomScoreAdj, domainname, user (additionalGids, umask),
+devices, mount options and propagation, namespaces joined by path, the time
+namespace, noNewPrivileges, ambient capabilities, personality, scheduler,
+I/O priority, CPU affinity, hook timeouts, annotations."""
+
+import os
+import time
+
+import pytest
+
+from conftest import assert_exit, assert_one_line_error, assert_nothing_left
+
+
+def run_sh(rt, bundle, script):
+    bundle.sh(script)
+    return rt.run_fg(bundle.cid, bundle)
+
+
+def lines(res):
+    return res.stdout.splitlines()
+
+
+def test_sysctl(rt, bundle):
+    bundle.cfg["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1",
+                                     "kernel.shmmax": "123456789"}
+    res = run_sh(rt, bundle, "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax")
+    assert_exit(res, 0)
+    assert lines(res) == ["1", "123456789"], f"expected the sysctl values, saw {res.stdout!r}"
+    with open("/proc/sys/kernel/shmmax") as f:
+        assert f.read().strip() != "123456789", "the host's shmmax must be untouched"
+
+
+def test_oom_score_adj(rt, bundle):
+    bundle.process["oomScoreAdj"] = 500
+    res = run_sh(rt, bundle, "cat /proc/self/oom_score_adj")
+    assert_exit(res, 0)
+    assert lines(res) == ["500"], f"expected oom_score_adj 500, saw {res.stdout!r}"
+
+
+def test_domainname(rt, bundle):
+    bundle.cfg["domainname"] = "berth.example"
+    res = run_sh(rt, bundle, "cat /proc/sys/kernel/domainname")
+    assert_exit(res, 0)
+    assert lines(res) == ["berth.example"], f"expected the domainname, saw {res.stdout!r}"
+
+
+def test_user_additional_gids_and_umask(rt, bundle):
+    bundle.process["user"] = {"uid": 1000, "gid": 1001, "additionalGids": [5, 65534],
+                              "umask": 0o077}
+    res = run_sh(rt, bundle, "id -u; id -g; id -G; umask; touch /tmp/f; stat -c %a /tmp/f")
+    assert_exit(res, 0)
+    out = lines(res)
+    assert out[0:2] == ["1000", "1001"], f"expected uid 1000 gid 1001, saw {out}"
+    assert sorted(out[2].split()) == sorted(["1001", "5", "65534"]), (
+        f"expected groups 1001 5 65534, saw {out[2]}")
+    assert out[3] == "0077" and out[4] == "600", f"expected umask 0077 and mode 600, saw {out}"
+
+
+def test_devices_created(rt, bundle):
+    bundle.cfg["linux"]["devices"] = [
+        {"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3,
+         "fileMode": 0o666, "uid": 7, "gid": 8}]
+    res = run_sh(rt, bundle, "stat -c '%t %T %a %u %g' /dev/mynull; echo hi > /dev/mynull && echo ok;"
+                             " ls /dev")
+    assert_exit(res, 0)
+    out = lines(res)
+    assert out[0] == "1 3 666 7 8", f"expected char 1:3 mode 666 owner 7:8, saw {out[0]}"
+    assert out[1] == "ok", f"expected the device to be writable (allowed in the cgroup), saw {out}"
+    for dev in ("null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "ptmx"):
+        assert dev in out, f"expected /dev/{dev} in the default set, saw {out[2:]}"
+
+
+def test_device_cgroup_denies_unlisted(rt, bundle):
+    # /dev/kmsg (c 1:11) is neither a default nor listed: mknod works
+    # (m is allowed) but opening it is refused by the device cgroup.
+    res = run_sh(rt, bundle, "mknod /dev/kmsg2 c 1 11 && cat /dev/kmsg2 >/dev/null; echo rc=$?")
+    assert "rc=0" not in res.stdout, f"expected the device cgroup to refuse 1:11, saw {res.stdout!r}"
+
+
+@pytest.mark.parametrize("options, script, expected", [
+    (["size=1m", "mode=700"], "stat -c %a /mnt; df -k /mnt | tail -1 | awk '{print $2}'",
+     ["700", "1024"]),
+    (["ro"], "touch /mnt/x 2>/dev/null && echo writable || echo read-only", ["read-only"]),
+    (["noexec"], "cp /bin/busybox /mnt/bb && /mnt/bb true 2>/dev/null && echo exec || echo noexec",
+     ["noexec"]),
+], ids=["size-mode", "ro", "noexec"])
+def test_tmpfs_options(rt, bundle, options, script, expected):
+    bundle.add_mount("/mnt", "tmpfs", "tmpfs", options)
+    res = run_sh(rt, bundle, script)
+    assert_exit(res, 0)
+    assert lines(res) == expected, f"expected {expected} with {options}, saw {res.stdout!r}"
+
+
+def test_bind_mount_readonly(rt, bundle, tmp_path):
+    host = tmp_path / "data"
+    host.mkdir()
+    (host / "file").write_text("from-host\n")
+    bundle.bind(host, "/data", ro=True)
+    res = run_sh(rt, bundle, "cat /data/file; touch /data/new 2>/dev/null && echo rw || echo ro")
+    assert_exit(res, 0)
+    assert lines(res) == ["from-host", "ro"], f"expected host content, read-only; saw {res.stdout!r}"
+    assert not (host / "new").exists()
+
+
+def test_bind_mount_file_and_relative_source(rt, bundle):
+    (bundle.path / "hello.txt").write_text("relative\n")
+    bundle.add_mount("/etc/hello.txt", "bind", "hello.txt", ["bind", "ro"])
+    res = run_sh(rt, bundle, "cat /etc/hello.txt")
+    assert_exit(res, 0)
+    assert lines(res) == ["relative"], f"expected the bundle-relative file, saw {res.stdout!r}"
+
+
+def test_rbind_carries_submounts(rt, bundle, tmp_path):
+    host = tmp_path / "tree"
+    (host / "sub").mkdir(parents=True)
+    os.system(f"mount -t tmpfs tmpfs {host / 'sub'}")
+    try:
+        (host / "sub" / "marker").write_text("sub\n")
+        bundle.add_mount("/tree", "bind", host, ["rbind"])
+        res = run_sh(rt, bundle, "cat /tree/sub/marker")
+    finally:
+        os.system(f"umount {host / 'sub'}")
+    assert_exit(res, 0)
+    assert lines(res) == ["sub"], f"expected rbind to bring the submount, saw {res.stdout!r}"
+
+
+def test_mount_does_not_propagate_to_host(rt, bundle, tmp_path):
+    host = tmp_path / "shared"
+    host.mkdir()
+    bundle.add_mount("/shared", "bind", host, ["rbind", "rw"])
+    bundle.process["capabilities"]["bounding"].append("CAP_SYS_ADMIN")
+    bundle.process["capabilities"]["effective"].append("CAP_SYS_ADMIN")
+    bundle.process["capabilities"]["permitted"].append("CAP_SYS_ADMIN")
+    res = run_sh(rt, bundle, "mkdir -p /shared/m && mount -t tmpfs none /shared/m && echo mounted")
+    assert_exit(res, 0)
+    with open("/proc/self/mountinfo") as f:
+        assert str(host / "m") not in f.read(), "a mount made in the container reached the host"
+
+
+def test_join_network_namespace_by_path(rt, bundle, make_bundle):
+    first = bundle
+    first.sh("sleep 1000")
+    rt.start_detached(first)
+    pid = rt.state(first.cid)["pid"]
+    second = make_bundle("second")
+    for ns in second.cfg["linux"]["namespaces"]:
+        if ns["type"] == "network":
+            ns["path"] = f"/proc/{pid}/ns/net"
+    second.sh("readlink /proc/self/ns/net")
+    res = rt.run_fg(second.cid, second)
+    assert_exit(res, 0)
+    assert lines(res) == [os.readlink(f"/proc/{pid}/ns/net")], (
+        f"expected the first container's network namespace, saw {res.stdout!r}")
+    rt.kill(first.cid)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/ns/time"), reason="no time namespace")
+def test_time_namespace_offsets(rt, bundle):
+    bundle.cfg["linux"]["namespaces"].append({"type": "time"})
+    bundle.cfg["linux"]["timeOffsets"] = {"boottime": {"secs": 86400 * 365, "nanosecs": 0}}
+    res = run_sh(rt, bundle, "cut -d. -f1 /proc/uptime")
+    assert_exit(res, 0)
+    with open("/proc/uptime") as f:
+        host_uptime = int(float(f.read().split()[0]))
+    inside = int(lines(res)[0])
+    assert inside >= host_uptime + 86400 * 365 - 5, (
+        f"expected uptime shifted by a year, host {host_uptime} s, inside {inside} s")
+
+
+@pytest.mark.parametrize("nnp, expected", [(True, "1"), (False, "0")])
+def test_no_new_privileges(rt, bundle, nnp, expected):
+    bundle.process["noNewPrivileges"] = nnp
+    res = run_sh(rt, bundle, "grep NoNewPrivs /proc/self/status | cut -f2")
+    assert_exit(res, 0)
+    assert lines(res) == [expected], f"expected NoNewPrivs {expected}, saw {res.stdout!r}"
+
+
+def test_ambient_capabilities_for_non_root(rt, bundle):
+    caps = ["CAP_NET_BIND_SERVICE"]
+    bundle.process["user"] = {"uid": 1000, "gid": 1000}
+    bundle.process["capabilities"] = {k: caps for k in
+                                      ("bounding", "effective", "permitted", "inheritable", "ambient")}
+    res = run_sh(rt, bundle, "grep -E 'CapEff|CapAmb' /proc/self/status | cut -f2")
+    assert_exit(res, 0)
+    assert lines(res) == ["0000000000000400", "0000000000000400"], (
+        f"expected CAP_NET_BIND_SERVICE effective and ambient for uid 1000, saw {res.stdout!r}")
+
+
+def test_personality_linux32(rt, bundle):
+    bundle.cfg["linux"]["personality"] = {"domain": "LINUX32"}
+    res = run_sh(rt, bundle, "uname -m")
+    assert_exit(res, 0)
+    assert lines(res) in (["i686"], ["i386"]), f"expected a 32-bit machine name, saw {res.stdout!r}"
+
+
+def test_scheduler_and_io_priority(rt, bundle):
+    bundle.process["scheduler"] = {"policy": "SCHED_BATCH", "nice": 5}
+    bundle.process["ioPriority"] = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}
+    res = run_sh(rt, bundle, "cut -d' ' -f19,41 /proc/self/stat")
+    assert_exit(res, 0)
+    nice, policy = lines(res)[0].split()
+    assert (nice, policy) == ("5", "3"), f"expected nice 5 and SCHED_BATCH (3), saw {res.stdout!r}"
+
+
+def test_exec_cpu_affinity(rt, bundle):
+    bundle.process["execCPUAffinity"] = {"initial": "0", "final": "0"}
+    res = run_sh(rt, bundle, "grep Cpus_allowed_list /proc/self/status | cut -f2")
+    assert_exit(res, 0)
+    assert lines(res) == ["0"], f"expected the process pinned to cpu 0, saw {res.stdout!r}"
+
+
+def test_hook_timeout_fails_create(rt, bundle):
+    bundle.cfg["hooks"] = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"],
+                                              "timeout": 1}]}
+    bundle.sh("true")
+    started = time.monotonic()
+    res = rt.run("create", "--bundle", bundle.path, bundle.cid)
+    assert time.monotonic() - started < 10, "expected the hook to be killed after its timeout"
+    assert_one_line_error(res)
+    assert "timed out" in res.stderr, f"expected a timeout message, saw {res.stderr!r}"
+    assert_nothing_left(rt)
+
+
+def test_annotations_in_state(rt, bundle):
+    bundle.cfg["annotations"] = {"org.example.key": "value"}
+    bundle.sh("sleep 1000")
+    rt.start_detached(bundle)
+    state = rt.state(bundle.cid)
+    assert state.get("annotations") == {"org.example.key": "value"}, (
+        f"expected the annotations in the state, saw {state}")
+    rt.kill(bundle.cid)
+
+
+def test_rootfs_propagation_private(rt, bundle):
+    bundle.cfg["linux"]["rootfsPropagation"] = "private"
+    res = run_sh(rt, bundle, "awk '$5 == \"/\"' /proc/self/mountinfo")
+    assert_exit(res, 0)
+    assert res.stdout.strip(), "expected the root mount in mountinfo"
+    assert "shared:" not in res.stdout and "master:" not in res.stdout, (
+        f"expected a private root mount, saw {res.stdout!r}")
