@@ -109,7 +109,9 @@ static int setup_cgroup(struct create_run *c, berr_t *err)
 	if (strchr(c->cgroup_path, ':'))
 		return err_set(err, EINVAL, "linux.cgroupsPath: '%s' is a systemd path; berth manages cgroupfs directly (--systemd-cgroup is not supported)",
 			       c->cgroup_path);
-	if (cgroup_init(&c->cg, NULL, c->cgroup_path, err) < 0 ||
+	/* BERTH_CGROUP_ROOT points at another cgroupfs mount, e.g. the
+	 * cgroup2 half of a hybrid host. */
+	if (cgroup_init(&c->cg, getenv("BERTH_CGROUP_ROOT"), c->cgroup_path, err) < 0 ||
 	    c->cg.ops->create(&c->cg, err) < 0)
 		return err_prefix(err, "linux.cgroupsPath");
 	c->cgroup_created = true;
