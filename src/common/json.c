@@ -68,8 +68,10 @@ static int lookup(json_t *obj, const char *key, const char *where,
 	return *v ? 1 : 0;
 }
 
-int jget_object(json_t *obj, const char *key, const char *where,
-		bool required, json_t **out, berr_t *err)
+/* jget_object and jget_array: the same lookup, a different type. */
+static int get_typed(json_t *obj, const char *key, const char *where,
+		     bool required, json_type type, const char *expected,
+		     json_t **out, berr_t *err)
 {
 	struct jpath p;
 	json_t *v;
@@ -77,27 +79,29 @@ int jget_object(json_t *obj, const char *key, const char *where,
 
 	if (r <= 0)
 		return r;
-	if (!json_is_object(v))
-		return type_error(jpath_key(&p, where, key), "an object", v,
-				  err);
+	if (json_typeof(v) != type)
+		return type_error(jpath_key(&p, where, key), expected, v, err);
 	*out = v;
 	return 1;
+}
+
+int jget_object(json_t *obj, const char *key, const char *where,
+		bool required, json_t **out, berr_t *err)
+{
+	return get_typed(obj, key, where, required, JSON_OBJECT, "an object",
+			 out, err);
 }
 
 int jget_array(json_t *obj, const char *key, const char *where,
 	       bool required, json_t **out, berr_t *err)
 {
-	struct jpath p;
-	json_t *v;
-	int r = lookup(obj, key, where, required, &v, err);
+	return get_typed(obj, key, where, required, JSON_ARRAY, "an array",
+			 out, err);
+}
 
-	if (r <= 0)
-		return r;
-	if (!json_is_array(v))
-		return type_error(jpath_key(&p, where, key), "an array", v,
-				  err);
-	*out = v;
-	return 1;
+int jcheck_object(json_t *v, const char *where, berr_t *err)
+{
+	return json_is_object(v) ? 0 : type_error(where, "an object", v, err);
 }
 
 int jcheck_string(json_t *v, const char *where, char **out, berr_t *err)

@@ -41,7 +41,9 @@ int jget_uint(json_t *obj, const char *key, const char *where, uint64_t max,
 int jget_strv(json_t *obj, const char *key, const char *where, bool required,
 	      char ***out, berr_t *err);
 
-/* Check that v is a string / integer in range; where names v itself. */
+/* Check that v is an object / string / integer in range; where names v
+ * itself. */
+int jcheck_object(json_t *v, const char *where, berr_t *err);
 int jcheck_string(json_t *v, const char *where, char **out, berr_t *err);
 int jcheck_int(json_t *v, const char *where, int64_t min, int64_t max,
 	       int64_t *out, berr_t *err);

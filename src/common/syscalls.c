@@ -54,6 +54,61 @@ pid_t sys_clone_ns(unsigned long ns_flags)
 			      NULL);
 }
 
+/* The path still to resolve and the part resolved so far, relative to the
+ * root ("." is the root itself). */
+struct walk {
+	char resolved[PATH_MAX];
+	char pending[PATH_MAX * 2];
+	int links;
+};
+
+/* Take the next component off pending into comp: 1, or 0 when none is
+ * left, -1 (ENAMETOOLONG) for a component too long to be a name. */
+static int next_component(struct walk *w, char comp[NAME_MAX + 1])
+{
+	char *p = w->pending;
+	size_t len;
+
+	while (*p == '/')
+		p++;
+	len = strcspn(p, "/");
+	if (!*p)
+		return 0;
+	if (len > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(comp, p, len);
+	comp[len] = '\0';
+	memmove(w->pending, p + len, strlen(p + len) + 1);
+	return 1;
+}
+
+/* Replace the link at candidate by its target, prepended to pending; an
+ * absolute target restarts from the root. */
+static int follow_link(int rootfd, struct walk *w, const char *candidate)
+{
+	char target[PATH_MAX], rest[PATH_MAX * 2];
+	ssize_t n = readlinkat(rootfd, candidate, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return -1;
+	if (++w->links > 40) {
+		errno = ELOOP;
+		return -1;
+	}
+	target[n] = '\0';
+	if (snprintf(rest, sizeof(rest), "%s/%s", target, w->pending) >=
+	    (int)sizeof(rest)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(w->pending, rest);
+	if (target[0] == '/')
+		strcpy(w->resolved, ".");
+	return 0;
+}
+
 /* Fallback for RESOLVE_IN_ROOT on kernels before 5.6: resolve the path
  * lexically, one component at a time, reading each symlink ourselves so that
  * neither ".." nor an absolute link can climb above rootfd.  The final open
@@ -62,73 +117,43 @@ pid_t sys_clone_ns(unsigned long ns_flags)
 static int open_in_root_walk(int rootfd, const char *path, int flags,
 			     mode_t mode)
 {
-	char resolved[PATH_MAX] = ".";
-	char pending[PATH_MAX * 2];
-	int links = 0;
+	struct walk w = { .resolved = "." };
+	char comp[NAME_MAX + 1], next[PATH_MAX];
+	struct stat st;
+	int more;
 
-	if (strlen(path) >= sizeof(pending)) {
+	if (strlen(path) >= sizeof(w.pending)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	strcpy(pending, path);
-	for (;;) {
-		char *p = pending, comp[NAME_MAX + 1], next[PATH_MAX];
-		size_t len;
-		struct stat st;
+	strcpy(w.pending, path);
+	while ((more = next_component(&w, comp)) > 0) {
+		char *slash = strrchr(w.resolved, '/');
 
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		len = strcspn(p, "/");
-		if (len > NAME_MAX) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		memmove(pending, p + len, strlen(p + len) + 1);
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {
-			char *slash = strrchr(resolved, '/');
-
 			if (slash)
 				*slash = '\0';
 			continue;
 		}
-		if (snprintf(next, sizeof(next), "%s/%s", resolved, comp) >=
+		if (snprintf(next, sizeof(next), "%s/%s", w.resolved, comp) >=
 		    (int)sizeof(next)) {
 			errno = ENAMETOOLONG;
 			return -1;
 		}
 		if (fstatat(rootfd, next, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(st.st_mode) &&
-		    (pending[0] || !(flags & O_NOFOLLOW))) {
-			char target[PATH_MAX], rest[PATH_MAX * 2];
-			ssize_t n = readlinkat(rootfd, next, target,
-					       sizeof(target) - 1);
-
-			if (n < 0)
+		    S_ISLNK(st.st_mode) && (w.pending[strspn(w.pending, "/")] ||
+					    !(flags & O_NOFOLLOW))) {
+			if (follow_link(rootfd, &w, next) < 0)
 				return -1;
-			if (++links > 40) {
-				errno = ELOOP;
-				return -1;
-			}
-			target[n] = '\0';
-			if (snprintf(rest, sizeof(rest), "%s/%s", target,
-				     pending) >= (int)sizeof(rest)) {
-				errno = ENAMETOOLONG;
-				return -1;
-			}
-			strcpy(pending, rest);
-			if (target[0] == '/')
-				strcpy(resolved, ".");
 			continue;
 		}
-		strcpy(resolved, next);
+		strcpy(w.resolved, next);
 	}
-	return openat(rootfd, resolved, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (more < 0)
+		return -1;
+	return openat(rootfd, w.resolved, flags | O_NOFOLLOW | O_CLOEXEC, mode);
 }
 
 int sys_openat_in_root(int rootfd, const char *path, int flags, mode_t mode)

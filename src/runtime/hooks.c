@@ -14,20 +14,6 @@
 #include "common/proc.h"
 #include "common/syscalls.h"
 
-static const char *const kind_names[HOOK_KINDS] = {
-	[HOOK_PRESTART] = "prestart",
-	[HOOK_CREATE_RUNTIME] = "createRuntime",
-	[HOOK_CREATE_CONTAINER] = "createContainer",
-	[HOOK_START_CONTAINER] = "startContainer",
-	[HOOK_POSTSTART] = "poststart",
-	[HOOK_POSTSTOP] = "poststop",
-};
-
-const char *hooks_kind_name(enum spec_hook_kind kind)
-{
-	return kind_names[kind];
-}
-
 static _Noreturn void exec_hook(const struct spec_hook *h, int in)
 {
 	char *const default_argv[] = { h->path, NULL };
@@ -139,7 +125,7 @@ int hooks_run(const struct spec *spec, enum spec_hook_kind kind,
 	for (size_t i = 0; i < l->n; i++) {
 		char where[64];
 
-		snprintf(where, sizeof(where), "hooks.%s[%zu]", kind_names[kind], i);
+		snprintf(where, sizeof(where), "hooks.%s[%zu]", spec_hook_name(kind), i);
 		if (run_one(&l->hooks[i], where, state_json, err) < 0)
 			return -1;
 	}

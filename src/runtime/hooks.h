@@ -10,7 +10,4 @@
 int hooks_run(const struct spec *spec, enum spec_hook_kind kind,
 	      const char *state_json, berr_t *err);
 
-/* Name of the list in config.json ("createRuntime"). */
-const char *hooks_kind_name(enum spec_hook_kind kind);
-
 #endif

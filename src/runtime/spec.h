@@ -100,6 +100,9 @@ enum spec_hook_kind {
 	HOOK_KINDS
 };
 
+/* Name of a hook list in config.json ("createRuntime"). */
+const char *spec_hook_name(enum spec_hook_kind kind);
+
 struct spec_hook_list {
 	struct spec_hook *hooks;
 	size_t n;

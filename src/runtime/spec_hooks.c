@@ -15,14 +15,18 @@ static const char *const hook_keys[HOOK_KINDS] = {
 	[HOOK_POSTSTOP] = "poststop",
 };
 
+const char *spec_hook_name(enum spec_hook_kind kind)
+{
+	return hook_keys[kind];
+}
+
 static int parse_hook(json_t *item, const char *where, struct spec_hook *h,
 		      berr_t *err)
 {
 	int r;
 
-	if (!json_is_object(item))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(item));
+	if (jcheck_object(item, where, err) < 0)
+		return -1;
 	if (jget_string(item, "path", where, true, &h->path, err) < 0 ||
 	    jget_strv(item, "args", where, false, &h->args, err) < 0 ||
 	    jget_strv(item, "env", where, false, &h->env, err) < 0)

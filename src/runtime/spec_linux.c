@@ -65,9 +65,8 @@ static int parse_namespace(json_t *item, const char *where,
 {
 	cleanup_free char *type = NULL;
 
-	if (!json_is_object(item))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(item));
+	if (jcheck_object(item, where, err) < 0)
+		return -1;
 	if (jget_string(item, "type", where, true, &type, err) < 0 ||
 	    jget_string(item, "path", where, false, &ns->path, err) < 0)
 		return -1;
@@ -112,9 +111,8 @@ static int parse_idmap(json_t *item, const char *where, struct spec_idmap *m,
 {
 	int64_t c, h, s;
 
-	if (!json_is_object(item))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(item));
+	if (jcheck_object(item, where, err) < 0)
+		return -1;
 	if (jget_int(item, "containerID", where, 0, UINT32_MAX, true, &c, err) < 0 ||
 	    jget_int(item, "hostID", where, 0, UINT32_MAX, true, &h, err) < 0 ||
 	    jget_int(item, "size", where, 1, UINT32_MAX, true, &s, err) < 0)
@@ -192,9 +190,8 @@ static int parse_device(json_t *item, const char *where, struct spec_device *d,
 	cleanup_free char *type = NULL;
 	bool need_numbers;
 
-	if (!json_is_object(item))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(item));
+	if (jcheck_object(item, where, err) < 0)
+		return -1;
 	if (jget_string(item, "type", where, true, &type, err) < 0 ||
 	    jget_string(item, "path", where, true, &d->path, err) < 0)
 		return -1;

@@ -147,9 +147,8 @@ static int check_destination(const char *dest, const char *where,
 static int parse_mount(json_t *obj, const char *where, struct spec_mount *m,
 		       berr_t *err)
 {
-	if (!json_is_object(obj))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(obj));
+	if (jcheck_object(obj, where, err) < 0)
+		return -1;
 	if (jget_string(obj, "destination", where, true, &m->destination,
 			err) < 0 ||
 	    jget_string(obj, "type", where, false, &m->type, err) < 0 ||

@@ -147,9 +147,8 @@ static int parse_rlimit(json_t *item, const char *where, struct spec_rlimit *rl,
 {
 	cleanup_free char *type = NULL;
 
-	if (!json_is_object(item))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(item));
+	if (jcheck_object(item, where, err) < 0)
+		return -1;
 	if (jget_string(item, "type", where, true, &type, err) < 0)
 		return -1;
 	rl->resource = LOOKUP(rlimit_names, type);
@@ -333,9 +332,8 @@ int spec_parse_process(json_t *obj, const char *where,
 {
 	struct spec_process *sp;
 
-	if (!json_is_object(obj))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(obj));
+	if (jcheck_object(obj, where, err) < 0)
+		return -1;
 	sp = calloc(1, sizeof(*sp));
 	if (!sp)
 		return err_sys(err, "%s", where);

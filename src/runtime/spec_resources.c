@@ -95,9 +95,8 @@ static int parse_pids(json_t *res, const char *where, struct spec_resources *r,
 static int parse_major_minor(json_t *item, const char *where, int64_t *major,
 			     int64_t *minor, berr_t *err)
 {
-	if (!json_is_object(item))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(item));
+	if (jcheck_object(item, where, err) < 0)
+		return -1;
 	if (jget_int(item, "major", where, 0, UINT32_MAX, true, major, err) < 0 ||
 	    jget_int(item, "minor", where, 0, UINT32_MAX, true, minor, err) < 0)
 		return -1;
@@ -226,9 +225,8 @@ static int parse_device_rule(json_t *item, const char *where,
 {
 	cleanup_free char *type = NULL, *access = NULL;
 
-	if (!json_is_object(item))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(item));
+	if (jcheck_object(item, where, err) < 0)
+		return -1;
 	if (!json_is_boolean(json_object_get(item, "allow")))
 		return err_set(err, EINVAL, "%s.allow: required boolean missing",
 			       where);
@@ -314,9 +312,8 @@ int spec_parse_resources(json_t *obj, const char *where,
 {
 	json_t *rdma = NULL;
 
-	if (!json_is_object(obj))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(obj));
+	if (jcheck_object(obj, where, err) < 0)
+		return -1;
 	if (parse_memory(obj, where, r, err) < 0 ||
 	    parse_cpu(obj, where, r, err) < 0 || parse_pids(obj, where, r, err) < 0 ||
 	    parse_blkio(obj, where, r, err) < 0 ||

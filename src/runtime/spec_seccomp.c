@@ -33,9 +33,8 @@ static int parse_arg(json_t *item, const char *where,
 	cleanup_free char *op = NULL;
 	int64_t index;
 
-	if (!json_is_object(item))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(item));
+	if (jcheck_object(item, where, err) < 0)
+		return -1;
 	if (jget_int(item, "index", where, 0, 5, true, &index, err) < 0 ||
 	    jget_uint(item, "value", where, UINT64_MAX, true, &a->value, err) < 0 ||
 	    jget_uint(item, "valueTwo", where, UINT64_MAX, false, &a->value_two,
@@ -80,9 +79,8 @@ static int parse_rule(json_t *item, const char *where,
 	cleanup_free char *name = NULL;
 	int n;
 
-	if (!json_is_object(item))
-		return err_set(err, EINVAL, "%s: expected an object, got %s",
-			       where, json_type_name(item));
+	if (jcheck_object(item, where, err) < 0)
+		return -1;
 	if (jget_strv(item, "names", where, false, &r->names, err) < 0)
 		return -1;
 	/* Profiles of OCI 1.0.0-rc days used a single "name". */
