@@ -26,6 +26,7 @@
 #include "runtime/devices.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/lsm.h"
 #include "runtime/namespaces.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
@@ -150,6 +151,7 @@ static int prepare(struct create_run *c, berr_t *err)
 	    load_config(o, c->bundle, &c->spec, err) < 0 ||
 	    resolve_rootfs(c->bundle, c->spec->root_path, &c->rootfs, err) < 0)
 		return -1;
+	lsm_warn_unsupported(c->spec);
 	if (c->spec->linux.seccomp.set) {
 		if (seccomp_compile(&c->spec->linux.seccomp, &c->init.seccomp, err) < 0)
 			return -1;

@@ -18,6 +18,7 @@
 #include "common/fs.h"
 #include "common/syscalls.h"
 #include "runtime/caps.h"
+#include "runtime/lsm.h"
 
 static const char *rlimit_name(int resource)
 {
@@ -249,6 +250,8 @@ int process_finalize(const struct spec_process *p,
 		return err_prefix(err, "process.capabilities");
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(err, "process.noNewPrivileges");
+	if (lsm_apply_exec_label(p, err) < 0)
+		return -1;
 	if (p->no_new_privileges && load_seccomp(seccomp, err) < 0)
 		return -1;
 	return set_affinity(p->cpu_affinity_final, "process.execCPUAffinity.final",

@@ -239,3 +239,17 @@ def test_rootfs_propagation_private(rt, bundle):
     assert res.stdout.strip(), "expected the root mount in mountinfo"
     assert "shared:" not in res.stdout and "master:" not in res.stdout, (
         f"expected a private root mount, saw {res.stdout!r}")
+
+
+@pytest.mark.berth_only
+@pytest.mark.skipif(os.path.exists("/sys/module/apparmor") or os.path.exists("/sys/fs/selinux"),
+                    reason="the host has an LSM: labels would be applied")
+def test_lsm_labels_accepted_with_warning(rt, bundle):
+    bundle.process["apparmorProfile"] = "berth-test-profile"
+    bundle.process["selinuxLabel"] = "system_u:system_r:container_t:s0"
+    res = run_sh(rt, bundle, "echo ran")
+    assert_exit(res, 0)
+    assert lines(res) == ["ran"]
+    for field in ("process.apparmorProfile", "process.selinuxLabel"):
+        assert field in res.stderr and "ignored" in res.stderr, (
+            f"expected a warning naming {field}, saw {res.stderr!r}")
