@@ -77,3 +77,32 @@ def test_terminal_without_console_socket_fails(rt, bundle):
     res = rt.run("create", "--bundle", bundle.path, bundle.cid)
     assert res.returncode != 0, f"expected create to fail without --console-socket:\n{res.describe()}"
     assert_nothing_left(rt)
+
+
+def test_foreground_run_relays_terminal(rt, bundle):
+    """Without --console-socket, a foreground `run` relays the container's
+    pty to its own terminal: output, the window size, input, exit code."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    bundle.process["terminal"] = True
+    bundle.sh("tty; stty size; read line; echo got:$line; exit 3")
+    pid, master = pty.fork()
+    if pid == 0:
+        try:
+            os.execv(str(rt.argv()[0]), [str(a) for a in rt.argv("run", "--bundle", bundle.path,
+                                                                  bundle.cid)])
+        finally:
+            os._exit(127)
+    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+    time.sleep(0.3)
+    os.write(master, b"hello\r")
+    out = read_until_eof(master)
+    _, status = os.waitpid(pid, 0)
+    os.close(master)
+    assert os.waitstatus_to_exitcode(status) == 3, f"expected exit code 3, output {out!r}"
+    assert "/dev/pts/" in out or "/dev/console" in out, f"expected a tty name, saw {out!r}"
+    assert f"{ROWS} {COLS}" in out, f"expected the relayed window size, saw {out!r}"
+    assert "got:hello" in out, f"expected the relayed input, saw {out!r}"
