@@ -267,11 +267,32 @@ static int runtime_hooks(struct create_run *c, const char *state_json,
 	return sync_send(c->sync_fd, SYNC_HOOKS_DONE, NULL, 0, err);
 }
 
+/* The clone forked the real init into its pid namespace and exits: reap
+ * it and continue with the init it reported. */
+static int adopt_forked_init(struct create_run *c, berr_t *err)
+{
+	cleanup_free char *payload = NULL;
+	int status;
+	long pid;
+
+	if (!ns_pid_by_fork(c->spec))
+		return 0;
+	if (sync_expect(c->sync_fd, SYNC_INIT_PID, &payload, err) < 0)
+		return -1;
+	pid = strtol(payload, NULL, 10);
+	if (pid <= 0)
+		return err_set(err, EPROTO, "bad init pid '%s' from the container", payload);
+	if (proc_wait(c->pid, &status, err) < 0)
+		return -1;
+	c->pid = (pid_t)pid;
+	return 0;
+}
+
 static int drive_init(struct create_run *c, berr_t *err)
 {
 	cleanup_free char *state_json = NULL;
 
-	if (usermap_if_asked(c, err) < 0)
+	if (usermap_if_asked(c, err) < 0 || adopt_forked_init(c, err) < 0)
 		return -1;
 	c->state.pid = c->pid;
 	if (create_hook_state(c, STATUS_CREATING, &state_json, err) < 0 ||

@@ -117,9 +117,16 @@ static bool joins_any(const struct spec *spec)
 	return false;
 }
 
+bool ns_pid_by_fork(const struct spec *spec)
+{
+	return joins_any(spec) && ns_is_new(spec, CLONE_NEWPID) &&
+	       ns_find(spec, CLONE_NEWUSER);
+}
+
 unsigned long ns_clone_flags(const struct spec *spec, bool *all)
 {
-	unsigned long flags = ns_is_new(spec, CLONE_NEWPID) ? CLONE_NEWPID : 0;
+	unsigned long flags = ns_is_new(spec, CLONE_NEWPID) &&
+			      !ns_pid_by_fork(spec) ? CLONE_NEWPID : 0;
 
 	/* With nothing to join, one clone() creates every namespace, the user
 	 * one first, so it owns the others (a pid namespace owned by the
@@ -152,6 +159,28 @@ static int new_userns(int sync_fd, berr_t *err)
 	return 0;
 }
 
+/* A pid namespace belongs to the user namespace of the process that
+ * creates it; with a user namespace to join or create first, the init
+ * unshares it itself and forks the real init into it.  The intermediate
+ * process reports the new init's pid and leaves; the runtime adopts it. */
+static int fork_into_pidns(int sync_fd, berr_t *err)
+{
+	char buf[16];
+	pid_t pid;
+
+	if (unshare(CLONE_NEWPID) < 0)
+		return err_sys(err, "create pid namespace");
+	pid = fork();
+	if (pid < 0)
+		return err_sys(err, "fork into the pid namespace");
+	if (pid == 0)
+		return 0;
+	snprintf(buf, sizeof(buf), "%d", pid);
+	if (sync_send(sync_fd, SYNC_INIT_PID, buf, strlen(buf), err) < 0)
+		_exit(1);
+	_exit(0);
+}
+
 int ns_enter(const struct spec *spec, int sync_fd, bool done_in_clone,
 	     berr_t *err)
 {
@@ -172,7 +201,7 @@ int ns_enter(const struct spec *spec, int sync_fd, bool done_in_clone,
 			unshare_flags |= spec->linux.namespaces[i].type & ALL_NEW;
 	if (unshare_flags && unshare(unshare_flags) < 0)
 		return err_sys(err, "create namespaces");
-	return 0;
+	return ns_pid_by_fork(spec) ? fork_into_pidns(sync_fd, err) : 0;
 }
 
 int ns_enter_cgroup(const struct spec *spec, berr_t *err)

@@ -35,6 +35,10 @@ int ns_restore_children(struct ns_saved *saved, berr_t *err);
  * but the cgroup one. */
 unsigned long ns_clone_flags(const struct spec *spec, bool *all);
 
+/* True when the init forks itself into a new pid namespace (after
+ * joining or creating a user namespace) instead of clone() creating it. */
+bool ns_pid_by_fork(const struct spec *spec);
+
 /* Init side: joins and unshares; asks the runtime over sync_fd to write
  * the id maps of a new user namespace. */
 int ns_enter(const struct spec *spec, int sync_fd, bool done_in_clone,

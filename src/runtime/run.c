@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -62,6 +63,10 @@ int container_run(const struct create_opts *o, bool detach, int *exit_code,
 	int r;
 
 	create_run_init(&c);
+	/* An init forked by an intermediate process (pid namespace after a
+	 * user namespace) is reparented to us, so we can wait for it. */
+	if (!detach && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return err_sys(err, "become a subreaper");
 	c.relay_console = !detach && !o->console_socket;
 	c.start_by_sync = true;
 	*exit_code = 0;

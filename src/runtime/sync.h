@@ -19,6 +19,8 @@ enum sync_type {
 	SYNC_READY,               /* init -> runtime: waiting for start */
 	SYNC_ERROR,               /* either way: payload is the message */
 	SYNC_START,               /* runtime -> init (run): exec now */
+	SYNC_INIT_PID,            /* init -> runtime: payload is the real
+				   * init's pid (pid namespace by fork) */
 };
 
 int sync_send(int fd, enum sync_type type, const void *data, size_t len,

@@ -253,3 +253,29 @@ def test_lsm_labels_accepted_with_warning(rt, bundle):
     for field in ("process.apparmorProfile", "process.selinuxLabel"):
         assert field in res.stderr and "ignored" in res.stderr, (
             f"expected a warning naming {field}, saw {res.stderr!r}")
+
+
+def test_join_netns_with_new_user_and_pid_namespaces(rt, bundle, make_bundle):
+    """A joined network namespace plus a new user namespace: the new pid
+    namespace must belong to the new user namespace, or the container's
+    /proc cannot be mounted."""
+    first = bundle
+    first.sh("sleep 1000")
+    rt.start_detached(first)
+    pid = rt.state(first.cid)["pid"]
+    second = make_bundle("userns")
+    linux = second.cfg["linux"]
+    for ns in linux["namespaces"]:
+        if ns["type"] == "network":
+            ns["path"] = f"/proc/{pid}/ns/net"
+    linux["namespaces"].append({"type": "user"})
+    linux["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 65536}]
+    linux["gidMappings"] = [{"containerID": 0, "hostID": 0, "size": 65536}]
+    second.sh("echo $$; readlink /proc/self/ns/net; cat /proc/self/uid_map")
+    res = rt.run_fg(second.cid, second)
+    assert_exit(res, 0)
+    out = lines(res)
+    assert out[0] == "1", f"expected pid 1 in the new pid namespace, saw {out}"
+    assert out[1] == os.readlink(f"/proc/{pid}/ns/net"), f"expected the joined netns, saw {out}"
+    assert out[2].split() == ["0", "0", "65536"], f"expected the uid map, saw {out}"
+    rt.kill(first.cid)
