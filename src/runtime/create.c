@@ -24,6 +24,7 @@
 #include "runtime/container.h"
 #include "runtime/create_internal.h"
 #include "runtime/devices.h"
+#include "runtime/exe_guard.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/lsm.h"
@@ -79,6 +80,8 @@ static int load_config(const struct create_opts *o, const char *bundle,
 	if (!(*spec)->process)
 		return err_set(err, EINVAL, "%s: process: required to create a container",
 			       path);
+	if (exe_guard_needed(*spec, (*spec)->process) && exe_guard_ensure(err) < 0)
+		return -1;
 	if (!ns_find(*spec, CLONE_NEWNS))
 		return err_set(err, EINVAL, "%s: linux.namespaces: a mount namespace is required",
 			       path);

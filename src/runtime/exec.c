@@ -18,6 +18,7 @@
 #include "common/proc.h"
 #include "common/syscalls.h"
 #include "runtime/cgroup.h"
+#include "runtime/exe_guard.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/create_internal.h"
@@ -110,6 +111,8 @@ static int load(struct exec_run *x, berr_t *err)
 
 	if (state_load(x->o->root, x->o->id, &x->st, err) < 0 ||
 	    container_load_spec(x->o->root, x->o->id, &x->spec, err) < 0)
+		return -1;
+	if (exe_guard_needed(x->spec, x->o->process) && exe_guard_ensure(err) < 0)
 		return -1;
 	status = state_status(x->o->root, &x->st);
 	if (status != STATUS_RUNNING && status != STATUS_CREATED)

@@ -223,3 +223,25 @@ def test_init_exe_not_accessible_while_created(rt, bundle):
     lines = output_lines(res)
     assert lines[0] != "read=0" and lines[1] != "write=0", (
         f"expected reading and writing /proc/1/exe to fail, saw {lines}")
+
+
+@pytest.mark.berth_only
+def test_runtime_binary_safe_from_ptrace_capable_container(rt, bundle):
+    # A container with CAP_SYS_PTRACE (and no user namespace) passes the
+    # non-dumpable check, so berth runs such containers from a sealed
+    # in-memory copy of its binary: /proc/1/exe leads to the copy, which
+    # cannot be written, and the binary on disk is untouched.
+    import hashlib
+    real = os.path.realpath(rt.binary)
+    before = hashlib.sha256(open(real, "rb").read()).hexdigest()
+    for s in ("bounding", "effective", "permitted"):
+        bundle.process["capabilities"][s] += ["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE"]
+    bundle.set_args("sleep", "1000")
+    rt.create(bundle.cid, bundle)
+    res = rt.run("exec", bundle.cid, "sh", "-c",
+                 "readlink /proc/1/exe; echo x 2>/dev/null >> /proc/1/exe; echo write=$?")
+    assert_exit(res, 0)
+    lines = output_lines(res)
+    assert lines[0].startswith("/memfd:"), f"expected the init to run from a memfd copy, saw {lines}"
+    assert lines[1] != "write=0", f"expected writing /proc/1/exe to fail, saw {lines}"
+    assert hashlib.sha256(open(real, "rb").read()).hexdigest() == before, "the runtime binary changed"
