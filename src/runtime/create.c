@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -168,11 +167,33 @@ static int prepare(struct create_run *c, berr_t *err)
 	return open_fifo(c, err);
 }
 
+/* The caller's user name from /etc/passwd, read directly rather than
+ * through NSS so the runtime can be linked statically (runc does the
+ * same); "" when not listed. */
 static char *owner_name(void)
 {
-	struct passwd *pw = getpwuid(geteuid());
+	cleanup_free char *text = NULL;
+	berr_t err = NULL;
+	char uid[16];
 
-	return strdup(pw ? pw->pw_name : "");
+	snprintf(uid, sizeof(uid), "%u", geteuid());
+	if (fs_read_file_at(AT_FDCWD, "/etc/passwd", 1 << 20, &text, NULL, &err) < 0) {
+		err_free(&err);
+		return strdup("");
+	}
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char *fields[3] = { line, NULL, NULL };
+
+		for (int f = 1; f < 3 && fields[f - 1]; f++) {
+			fields[f] = strchr(fields[f - 1], ':');
+			if (fields[f])
+				*fields[f]++ = '\0';
+		}
+		if (fields[2] && strncmp(fields[2], uid, strlen(uid)) == 0 &&
+		    fields[2][strlen(uid)] == ':')
+			return strdup(fields[0]);
+	}
+	return strdup("");
 }
 
 static int fill_state(struct create_run *c, berr_t *err)
