@@ -61,6 +61,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libberth.a
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP -MF $(BUILD)/obj/tests/$*.d $< -o $@ $(LDFLAGS_ALL) \
 		$(BUILD)/libberth.a $(LDLIBS) -lcmocka
 
+# Fuzz targets (libFuzzer, clang): make fuzz builds build-fuzz/fuzz_*;
+# tests/run runs each for a short time on its seed corpus.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_FLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined \
+	$(shell pkg-config --cflags $(PKGS))
+
+fuzz: $(FUZZ_BINS)
+
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -Wall -Wextra -Werror -Wno-unused-parameter $< $(LIB_SRCS) -o $@ $(LDLIBS)
+
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
@@ -68,13 +81,13 @@ check: all
 	tests/run
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 PREFIX ?= /usr/local
 install: $(BUILD)/berth
 	install -D -m 0755 $(BUILD)/berth $(DESTDIR)$(PREFIX)/bin/berth
 	ln -sf berth $(DESTDIR)$(PREFIX)/bin/berth-runtime
 
-.PHONY: all check check-unit clean install
+.PHONY: all check check-unit clean install fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

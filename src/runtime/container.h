@@ -20,6 +20,7 @@ struct create_opts {
 	bool no_pivot;              /* MS_MOVE + chroot instead of pivot_root */
 	bool no_new_keyring;
 	unsigned preserve_fds;      /* fds 3..3+n-1 passed to the container */
+	unsigned listen_fds;        /* socket activation: LISTEN_FDS passed on */
 	bool cgroups_disabled;      /* --cgroup-manager disabled */
 };
 
@@ -37,9 +38,10 @@ int container_create(const struct create_opts *o, struct created *out,
 int container_start(const char *root, const char *id, berr_t *err);
 
 /* create + start in one; without detach, wait for the init while
- * forwarding signals, remove the container, and give its exit code. */
-int container_run(const struct create_opts *o, bool detach, int *exit_code,
-		  berr_t *err);
+ * forwarding signals, remove the container (unless keep), and give its
+ * exit code. */
+int container_run(const struct create_opts *o, bool detach, bool keep,
+		  int *exit_code, berr_t *err);
 
 int container_kill(const char *root, const char *id, int sig, bool all,
 		   berr_t *err);

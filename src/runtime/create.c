@@ -15,7 +15,9 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/json.h"
 #include "common/log.h"
+#include "common/passwd.h"
 #include "common/proc.h"
 #include "common/syscalls.h"
 #include "runtime/cgroup.h"
@@ -87,6 +89,34 @@ static int load_config(const struct create_opts *o, const char *bundle,
 	return 0;
 }
 
+static int add_env(struct spec_process *p, const char *entry, berr_t *err)
+{
+	size_t n = strv_len(p->env);
+	char **env = realloc(p->env, (n + 2) * sizeof(*env));
+
+	if (!env)
+		return err_sys(err, "process.env");
+	p->env = env;
+	env[n] = strdup(entry);
+	env[n + 1] = NULL;
+	return env[n] ? 0 : err_sys(err, "process.env");
+}
+
+/* Socket activation: the listening fds follow stdio like preserved ones. */
+static int pass_listen_fds(struct create_run *c, berr_t *err)
+{
+	char buf[32];
+
+	if (!c->opts->listen_fds)
+		return 0;
+	snprintf(buf, sizeof(buf), "LISTEN_FDS=%u", c->opts->listen_fds);
+	if (add_env(c->spec->process, buf, err) < 0 ||
+	    add_env(c->spec->process, "LISTEN_PID=1", err) < 0)
+		return -1;
+	c->init.preserve_fds += c->opts->listen_fds;
+	return 0;
+}
+
 static char *cgroup_path_for(const struct spec *spec, const char *id)
 {
 	char *path = NULL;
@@ -153,6 +183,9 @@ static int prepare(struct create_run *c, berr_t *err)
 	    load_config(o, c->bundle, &c->spec, err) < 0 ||
 	    resolve_rootfs(c->bundle, c->spec->root_path, &c->rootfs, err) < 0)
 		return -1;
+	c->init.preserve_fds = o->preserve_fds;
+	if (pass_listen_fds(c, err) < 0)
+		return -1;
 	lsm_warn_unsupported(c->spec);
 	if (c->spec->linux.seccomp.set) {
 		if (seccomp_compile(&c->spec->linux.seccomp, &c->init.seccomp, err) < 0)
@@ -167,33 +200,12 @@ static int prepare(struct create_run *c, berr_t *err)
 	return open_fifo(c, err);
 }
 
-/* The caller's user name from /etc/passwd, read directly rather than
- * through NSS so the runtime can be linked statically (runc does the
- * same); "" when not listed. */
+/* As runc: the caller's name from /etc/passwd, "" when not listed. */
 static char *owner_name(void)
 {
-	cleanup_free char *text = NULL;
-	berr_t err = NULL;
-	char uid[16];
+	struct passwd_entry pw;
 
-	snprintf(uid, sizeof(uid), "%u", geteuid());
-	if (fs_read_file_at(AT_FDCWD, "/etc/passwd", 1 << 20, &text, NULL, &err) < 0) {
-		err_free(&err);
-		return strdup("");
-	}
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		char *fields[3] = { line, NULL, NULL };
-
-		for (int f = 1; f < 3 && fields[f - 1]; f++) {
-			fields[f] = strchr(fields[f - 1], ':');
-			if (fields[f])
-				*fields[f]++ = '\0';
-		}
-		if (fields[2] && strncmp(fields[2], uid, strlen(uid)) == 0 &&
-		    fields[2][strlen(uid)] == ':')
-			return strdup(fields[0]);
-	}
-	return strdup("");
+	return strdup(passwd_find_uid("/etc/passwd", geteuid(), &pw) ? pw.name : "");
 }
 
 static int fill_state(struct create_run *c, berr_t *err)

@@ -65,7 +65,7 @@ static int open_namespaces(struct exec_run *x, berr_t *err)
 	return 0;
 }
 
-static int child_setup(struct exec_run *x, char *exe, size_t size,
+static int child_setup(struct exec_run *x, struct process_target *t,
 		       berr_t *err)
 {
 	const struct spec_process *p = x->o->process;
@@ -87,20 +87,20 @@ static int child_setup(struct exec_run *x, char *exe, size_t size,
 	    console_setup(p, x->console_fd, err) < 0)
 		return -1;
 	if (process_apply_limits(p, err) < 0 ||
-	    process_find_executable(p, exe, size, err) < 0)
+	    process_resolve(p, t, err) < 0)
 		return -1;
 	return process_finalize(p, x->seccomp.bpf ? &x->seccomp : NULL, err);
 }
 
 static _Noreturn void child(struct exec_run *x)
 {
-	char exe[PATH_MAX];
+	struct process_target target;
 	berr_t err = NULL;
 
 	close(x->sync[0]);
 	/* On success execve closes the sync socket: EOF tells the runtime. */
-	if (child_setup(x, exe, sizeof(exe), &err) == 0)
-		process_exec(x->o->process, exe, x->o->preserve_fds, &err);
+	if (child_setup(x, &target, &err) == 0)
+		process_exec(x->o->process, &target, x->o->preserve_fds, &err);
 	sync_send_error(x->sync[1], err);
 	_exit(err && err->errnum == ENOENT ? 127 : 126);
 }

@@ -63,18 +63,25 @@ static int apply_sysctl(const struct spec *spec, berr_t *err)
 	return 0;
 }
 
-static int prepare_cwd(const struct spec_process *p, berr_t *err)
+/* runc and crun create a missing cwd rather than fail; before the root
+ * turns read-only. */
+static int make_cwd(const struct spec_process *p, berr_t *err)
 {
-	if (chdir(p->cwd) == 0)
+	if (access(p->cwd, F_OK) == 0 || errno != ENOENT)
 		return 0;
-	/* runc creates a missing cwd rather than fail. */
-	if (errno == ENOENT && fs_mkdir_p(p->cwd, 0755, err) == 0 &&
-	    chdir(p->cwd) == 0)
-		return 0;
-	return err_sys(err, "process.cwd: '%s'", p->cwd);
+	if (fs_mkdir_p(p->cwd, 0755, err) < 0)
+		return err_prefix(err, "process.cwd");
+	return 0;
 }
 
-static int process_setup(struct init_ctx *ctx, char *exe, size_t size,
+static int prepare_cwd(const struct spec_process *p, berr_t *err)
+{
+	if (chdir(p->cwd) < 0)
+		return err_sys(err, "process.cwd: '%s'", p->cwd);
+	return 0;
+}
+
+static int process_setup(struct init_ctx *ctx, struct process_target *t,
 			 berr_t *err)
 {
 	const struct spec *spec = ctx->spec;
@@ -92,7 +99,7 @@ static int process_setup(struct init_ctx *ctx, char *exe, size_t size,
 	if (process_apply_limits(spec->process, err) < 0 ||
 	    prepare_cwd(spec->process, err) < 0)
 		return -1;
-	return process_find_executable(spec->process, exe, size, err);
+	return process_resolve(spec->process, t, err);
 }
 
 static int mount_setup(struct init_ctx *ctx, berr_t *err)
@@ -113,7 +120,7 @@ static int mount_setup(struct init_ctx *ctx, berr_t *err)
 	return rootfs_pivot(ctx, err);
 }
 
-static int setup(struct init_ctx *ctx, char *exe, size_t size, berr_t *err)
+static int setup(struct init_ctx *ctx, struct process_target *t, berr_t *err)
 {
 	const struct spec *spec = ctx->spec;
 
@@ -123,10 +130,11 @@ static int setup(struct init_ctx *ctx, char *exe, size_t size, berr_t *err)
 	if (ns_enter(spec, ctx->sync_fd, ctx->clone_did_namespaces, err) < 0 ||
 	    sync_expect(ctx->sync_fd, SYNC_GO, &ctx->state_json, err) < 0 ||
 	    ns_become_root(spec, err) < 0 || ns_enter_cgroup(spec, err) < 0 || mount_setup(ctx, err) < 0 ||
-	    apply_sysctl(spec, err) < 0 || rootfs_finish(ctx, err) < 0 ||
+	    apply_sysctl(spec, err) < 0 || make_cwd(spec->process, err) < 0 ||
+	    rootfs_finish(ctx, err) < 0 ||
 	    set_names(spec, err) < 0)
 		return -1;
-	return process_setup(ctx, exe, size, err);
+	return process_setup(ctx, t, err);
 }
 
 /* Blocks until `start` opens the fifo for reading.  The fifo lives in the
@@ -180,7 +188,7 @@ static _Noreturn void die(const char *stage, berr_t err)
 
 _Noreturn void init_main(struct init_ctx *ctx)
 {
-	char exe[PATH_MAX];
+	struct process_target target;
 	berr_t err = NULL;
 
 	/* Processes of the container must not read our memory or open
@@ -188,7 +196,7 @@ _Noreturn void init_main(struct init_ctx *ctx)
 	 * execve replaces this image. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	    setup(ctx, exe, sizeof(exe), &err) < 0) {
+	    setup(ctx, &target, &err) < 0) {
 		sync_send_error(ctx->sync_fd, err);
 		_exit(1);
 	}
@@ -203,7 +211,7 @@ _Noreturn void init_main(struct init_ctx *ctx)
 		die("startContainer hook", err);
 	if (process_finalize(ctx->spec->process, ctx->has_seccomp ? &ctx->seccomp : NULL,
 			     &err) < 0 ||
-	    process_exec(ctx->spec->process, exe, ctx->opts->preserve_fds, &err) < 0)
+	    process_exec(ctx->spec->process, &target, ctx->preserve_fds, &err) < 0)
 		die("exec", err);
 	_exit(127);
 }

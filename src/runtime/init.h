@@ -27,6 +27,7 @@ struct init_ctx {
 			  * the runtime starts us over sync_fd (run) */
 	int host_proc_fd; /* host /proc, to reopen the fifo after pivot */
 	char *state_json; /* for hooks the init runs itself */
+	unsigned preserve_fds; /* --preserve-fds plus socket activation */
 };
 
 /* Runs in the cloned child; never returns. */

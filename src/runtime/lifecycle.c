@@ -202,15 +202,21 @@ static void kill_leftovers(struct cgroup *cg)
 }
 
 int lifecycle_remove(const char *root, const struct container_state *st,
-		     const struct spec *spec, struct cgroup *cg, berr_t *err)
+		     const struct spec *spec, struct cgroup *cg, bool force,
+		     berr_t *err)
 {
 	cleanup_free char *json = NULL;
 	json_auto_t *o = NULL;
 
 	if (cg) {
 		kill_leftovers(cg);
-		if (cg->ops->destroy(cg, err) < 0)
+		if (cg->ops->destroy(cg, err) < 0 && !force)
 			return -1;
+		/* A process kept frozen elsewhere pins the cgroup: crun warns
+		 * and removes the container all the same. */
+		if (*err)
+			log_warn("%s", err_msg(*err));
+		err_free(err);
 	}
 	if (spec->hooks[HOOK_POSTSTOP].n && (o = state_to_json(st, STATUS_STOPPED)) &&
 	    (json = json_dumps(o, JSON_COMPACT)) &&
@@ -221,31 +227,51 @@ int lifecycle_remove(const char *root, const struct container_state *st,
 	return state_dir_remove(root, st->id, err);
 }
 
+static void stop_for_delete(struct loaded *l)
+{
+	berr_t ignored = NULL;
+
+	if (l->has_cgroup && l->status == STATUS_PAUSED)
+		l->cg.ops->freeze(&l->cg, false, &ignored);
+	err_free(&ignored);
+	signal_init(l, SIGKILL, &ignored);
+	err_free(&ignored);
+	wait_gone(l);
+}
+
+/* As runc and crun: with --force a container that does not exist (or
+ * whose record is half written) is no error. */
+static int delete_missing(const char *root, const char *id, bool force,
+			  berr_t *err)
+{
+	berr_t ignored = NULL;
+
+	if (!force || !*err || (*err)->errnum != ENOENT)
+		return -1;
+	err_free(err);
+	if (state_check_id(id, &ignored) == 0)
+		state_dir_remove(root, id, &ignored);
+	err_free(&ignored);
+	return 0;
+}
+
 int container_delete(const char *root, const char *id, bool force,
 		     berr_t *err)
 {
 	struct loaded l;
-	int r = -1;
+	int r;
 
 	if (load(root, id, &l, err) < 0)
-		return -1;
-	if (l.status == STATUS_RUNNING || l.status == STATUS_PAUSED) {
-		if (!force) {
-			err_set(err, EBUSY, "cannot delete container '%s' that is not stopped: %s",
-				id, status_name(l.status));
-			goto out;
-		}
+		return delete_missing(root, id, force, err);
+	if (!force && (l.status == STATUS_RUNNING || l.status == STATUS_PAUSED)) {
+		r = err_set(err, EBUSY, "cannot delete container '%s' that is not stopped: %s",
+			    id, status_name(l.status));
+	} else {
+		if (l.status != STATUS_STOPPED)
+			stop_for_delete(&l);
+		r = lifecycle_remove(root, &l.st, l.spec, l.has_cgroup ? &l.cg : NULL,
+				     force, err);
 	}
-	if (l.status != STATUS_STOPPED) {
-		if (l.has_cgroup && l.status == STATUS_PAUSED)
-			l.cg.ops->freeze(&l.cg, false, err);
-		err_free(err);
-		signal_init(&l, SIGKILL, err);
-		err_free(err);
-		wait_gone(&l);
-	}
-	r = lifecycle_remove(root, &l.st, l.spec, l.has_cgroup ? &l.cg : NULL, err);
-out:
 	loaded_clear(&l);
 	return r;
 }

@@ -142,8 +142,10 @@ unsigned long ns_clone_flags(const struct spec *spec, bool *all)
 
 int ns_become_root(const struct spec *spec, berr_t *err)
 {
-	/* The namespace's root, so the setup that follows is allowed. */
-	if (ns_is_new(spec, CLONE_NEWUSER) &&
+	/* The namespace's root, so the setup that follows is allowed.  A
+	 * namespace without mappings (crun accepts one) has no root to be. */
+	if (ns_is_new(spec, CLONE_NEWUSER) && spec->linux.n_uid_mappings &&
+	    spec->linux.n_gid_mappings &&
 	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return err_sys(err, "become root in the user namespace");
 	return 0;
@@ -240,11 +242,11 @@ int ns_write_id_maps(pid_t pid, const struct spec *spec, berr_t *err)
 {
 	const struct spec_linux *l = &spec->linux;
 
-	if (write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings,
-		      err) < 0)
+	if (l->n_uid_mappings && write_map(pid, "uid_map", l->uid_mappings,
+					   l->n_uid_mappings, err) < 0)
 		return err_prefix(err, "linux.uidMappings");
-	if (write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings,
-		      err) < 0)
+	if (l->n_gid_mappings && write_map(pid, "gid_map", l->gid_mappings,
+					   l->n_gid_mappings, err) < 0)
 		return err_prefix(err, "linux.gidMappings");
 	return 0;
 }

@@ -16,6 +16,8 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/json.h"
+#include "common/passwd.h"
 #include "common/syscalls.h"
 #include "runtime/caps.h"
 #include "runtime/lsm.h"
@@ -170,8 +172,8 @@ static bool is_executable(const char *path)
 	       (st.st_mode & 0111);
 }
 
-int process_find_executable(const struct spec_process *p, char *out,
-			    size_t size, berr_t *err)
+static int find_executable(const struct spec_process *p, char *out,
+			   size_t size, berr_t *err)
 {
 	const char *file = p->args[0];
 	const char *path = env_get(p->env, "PATH");
@@ -258,10 +260,41 @@ int process_finalize(const struct spec_process *p,
 			    err);
 }
 
-int process_exec(const struct spec_process *p, const char *path,
+int process_resolve(const struct spec_process *p, struct process_target *t,
+		    berr_t *err)
+{
+	struct passwd_entry pw;
+
+	t->home[0] = '\0';
+	if (!env_get(p->env, "HOME"))
+		snprintf(t->home, sizeof(t->home), "HOME=%s",
+			 passwd_find_uid("/etc/passwd", p->user.uid, &pw) && pw.home[0] ?
+				 pw.home : "/");
+	return find_executable(p, t->path, sizeof(t->path), err);
+}
+
+/* The process env plus HOME when it had none. */
+static char **final_env(const struct spec_process *p, const char *home,
+			berr_t *err)
+{
+	size_t n = strv_len(p->env);
+	char **env = calloc(n + 2, sizeof(*env));
+
+	if (!env) {
+		err_sys(err, "process.env");
+		return NULL;
+	}
+	if (n)
+		memcpy(env, p->env, n * sizeof(*env));
+	if (home && home[0])
+		env[n] = (char *)home;
+	return env;
+}
+
+int process_exec(const struct spec_process *p, const struct process_target *t,
 		 unsigned preserve_fds, berr_t *err)
 {
-	char *const empty[] = { NULL };
+	char **env = final_env(p, t->home, err);
 
 	if (p->user.umask.set)
 		umask((mode_t)p->user.umask.v);
@@ -273,6 +306,10 @@ int process_exec(const struct spec_process *p, const char *path,
 	}
 	if (sys_cloexec_fds_from(3 + (int)preserve_fds) < 0)
 		return err_sys(err, "mark fds close-on-exec");
-	execve(path, p->args, p->env ? p->env : empty);
-	return err_sys(err, "exec '%s'", p->args[0]);
+	if (!env)
+		return -1;
+	execve(t->path, p->args, env);
+	err_sys(err, "exec '%s'", p->args[0]);
+	free(env);
+	return -1;
 }

@@ -3,6 +3,7 @@
 #ifndef BERTH_RUNTIME_PROCESS_H
 #define BERTH_RUNTIME_PROCESS_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -13,10 +14,17 @@
  * things that may fail on a bad config, so they run before start. */
 int process_apply_limits(const struct spec_process *p, berr_t *err);
 
-/* Resolve args[0] against the PATH in the process env, as execvp would,
- * inside the current root; the result goes to out. */
-int process_find_executable(const struct spec_process *p, char *out,
-			    size_t size, berr_t *err);
+/* What execve gets, resolved inside the container's root before the user
+ * switch: argv[0] looked up in the process's PATH as execvp would, and
+ * "HOME=<dir>" from the container's /etc/passwd (or "/") when the env has
+ * no HOME, as runc and crun set it ("" otherwise). */
+struct process_target {
+	char path[PATH_MAX];
+	char home[PATH_MAX + 8];
+};
+
+int process_resolve(const struct spec_process *p, struct process_target *t,
+		    berr_t *err);
 
 /* Switch user, set capabilities, no_new_privs and seccomp. */
 int process_finalize(const struct spec_process *p,
@@ -24,7 +32,7 @@ int process_finalize(const struct spec_process *p,
 
 /* Close every fd but stdio and the preserved ones, then execve.  Only
  * returns on failure. */
-int process_exec(const struct spec_process *p, const char *path,
+int process_exec(const struct spec_process *p, const struct process_target *t,
 		 unsigned preserve_fds, berr_t *err);
 
 #endif

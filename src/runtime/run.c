@@ -55,8 +55,8 @@ static int foreground(struct create_run *c, int *exit_code, berr_t *err)
 	return 0;
 }
 
-int container_run(const struct create_opts *o, bool detach, int *exit_code,
-		  berr_t *err)
+int container_run(const struct create_opts *o, bool detach, bool keep,
+		  int *exit_code, berr_t *err)
 {
 	struct create_run c;
 	berr_t del_err = NULL;
@@ -75,9 +75,9 @@ int container_run(const struct create_opts *o, bool detach, int *exit_code,
 		r = create_run_start(&c, err);
 	else if (r == 0)
 		r = foreground(&c, exit_code, err);
-	if (r == 0 && !detach &&
+	if (r == 0 && !detach && !keep &&
 	    lifecycle_remove(o->root, &c.state, c.spec,
-			     c.cgroup_created ? &c.cg : NULL, &del_err) < 0)
+			     c.cgroup_created ? &c.cg : NULL, true, &del_err) < 0)
 		log_warn("%s", err_msg(del_err));
 	err_free(&del_err);
 	cleanup_close_fn(&c.console_master);

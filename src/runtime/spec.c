@@ -37,7 +37,7 @@ int spec_opt_i64(json_t *obj, const char *key, const char *where, int64_t min,
 	return 0;
 }
 
-static bool has_new_namespace(const struct spec *s, int type)
+static bool has_namespace(const struct spec *s, int type)
 {
 	for (size_t i = 0; i < s->linux.n_namespaces; i++)
 		if (s->linux.namespaces[i].type == type)
@@ -94,31 +94,69 @@ static int parse_top(json_t *doc, struct spec *s, berr_t *err)
 	return 0;
 }
 
+/* The ipc namespace's sysctls (sysctl(8) lists them under ipc/). */
+static const char *const ipc_sysctls[] = {
+	"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+	"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+};
+
+/* The namespace a sysctl belongs to, or 0 when it is global: writing a
+ * global one from the container would change the host. */
+static int sysctl_namespace(const char *key)
+{
+	if (strncmp(key, "net.", 4) == 0)
+		return CLONE_NEWNET;
+	if (strncmp(key, "fs.mqueue.", 10) == 0)
+		return CLONE_NEWIPC;
+	for (size_t i = 0; i < sizeof(ipc_sysctls) / sizeof(*ipc_sysctls); i++)
+		if (strcmp(key, ipc_sysctls[i]) == 0)
+			return CLONE_NEWIPC;
+	if (strcmp(key, "kernel.domainname") == 0)
+		return CLONE_NEWUTS;
+	return 0;
+}
+
+static int check_sysctl(const struct spec *s, const struct spec_kv *kv,
+			berr_t *err)
+{
+	int ns = sysctl_namespace(kv->key);
+
+	if (strcmp(kv->key, "kernel.hostname") == 0)
+		return err_set(err, EINVAL, "linux.sysctl.kernel.hostname: set the hostname field instead");
+	if (!ns)
+		return err_set(err, EPERM, "linux.sysctl.%s: not namespaced; setting it would change the host",
+			       kv->key);
+	if (!has_namespace(s, ns))
+		return err_set(err, EPERM, "linux.sysctl.%s: needs the container's own %s namespace",
+			       kv->key, spec_namespace_name(ns));
+	if (ns == CLONE_NEWUTS && s->domainname && strcmp(s->domainname, kv->value))
+		return err_set(err, EINVAL, "linux.sysctl.kernel.domainname: '%s' conflicts with domainname '%s'",
+			       kv->value, s->domainname);
+	return 0;
+}
+
 /* Checks that need more than one section, as runc makes them. */
 static int check_consistency(const struct spec *s, berr_t *err)
 {
 	const struct spec_linux *l = &s->linux;
 
-	if (s->hostname && s->hostname[0] && !has_new_namespace(s, CLONE_NEWUTS))
+	if (s->hostname && s->hostname[0] && !has_namespace(s, CLONE_NEWUTS))
 		return err_set(err, EINVAL,
 			       "hostname: setting it needs a private uts namespace");
 	if (s->domainname && s->domainname[0] &&
-	    !has_new_namespace(s, CLONE_NEWUTS))
+	    !has_namespace(s, CLONE_NEWUTS))
 		return err_set(err, EINVAL,
 			       "domainname: setting it needs a private uts namespace");
 	if ((l->n_uid_mappings || l->n_gid_mappings) &&
-	    !has_new_namespace(s, CLONE_NEWUSER))
+	    !has_namespace(s, CLONE_NEWUSER))
 		return err_set(err, EINVAL,
 			       "linux.uidMappings: mappings need a user namespace");
-	if (l->time_offsets.set && !has_new_namespace(s, 0x80))
+	if (l->time_offsets.set && !has_namespace(s, 0x80))
 		return err_set(err, EINVAL,
 			       "linux.timeOffsets: offsets need a time namespace");
-	for (size_t i = 0; i < l->n_namespaces; i++)
-		if (l->namespaces[i].type == CLONE_NEWUSER &&
-		    !l->namespaces[i].path &&
-		    (!l->n_uid_mappings || !l->n_gid_mappings))
-			return err_set(err, EINVAL,
-				       "linux.uidMappings: a new user namespace needs uid and gid mappings");
+	for (size_t i = 0; i < l->n_sysctl; i++)
+		if (check_sysctl(s, &l->sysctl[i], err) < 0)
+			return -1;
 	return 0;
 }
 

@@ -189,10 +189,40 @@ static void hostname_without_uts(json_t *d)
 			json_array_remove(ns, i);
 }
 
-static void userns_without_maps(json_t *d)
+static void set_sysctl(json_t *d, const char *key, const char *value)
 {
-	json_array_append_new(json_object_get(json_object_get(d, "linux"), "namespaces"),
-			      json_pack("{s:s}", "type", "user"));
+	json_object_set_new(json_object_get(d, "linux"), "sysctl",
+			    json_pack("{s:s}", key, value));
+}
+
+static void drop_namespace(json_t *d, const char *type)
+{
+	json_t *ns = json_object_get(json_object_get(d, "linux"), "namespaces");
+
+	for (size_t i = 0; i < json_array_size(ns); i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(ns, i), "type")), type))
+			json_array_remove(ns, i);
+}
+
+static void sysctl_global(json_t *d) { set_sysctl(d, "vm.swappiness", "10"); }
+static void sysctl_hostname(json_t *d) { set_sysctl(d, "kernel.hostname", "x"); }
+
+static void sysctl_ipc_without_ipcns(json_t *d)
+{
+	set_sysctl(d, "fs.mqueue.queues_max", "100");
+	drop_namespace(d, "ipc");
+}
+
+static void sysctl_net_without_netns(json_t *d)
+{
+	set_sysctl(d, "net.ipv4.ping_group_range", "0 0");
+	drop_namespace(d, "network");
+}
+
+static void sysctl_domainname_conflict(json_t *d)
+{
+	set_sysctl(d, "kernel.domainname", "foo");
+	json_object_set_new(d, "domainname", json_string("bar"));
 }
 
 static void bad_device_type(json_t *d)
@@ -236,7 +266,11 @@ static void test_hostile(void **state)
 	expect_error(bad_seccomp_action, "linux.seccomp.defaultAction: unknown action 'SCMP_ACT_NOPE'");
 	expect_error(bad_seccomp_op, "linux.seccomp.syscalls[0].args[0].op: unknown operator");
 	expect_error(hostname_without_uts, "hostname: setting it needs a private uts namespace");
-	expect_error(userns_without_maps, "a new user namespace needs uid and gid mappings");
+	expect_error(sysctl_global, "linux.sysctl.vm.swappiness: not namespaced");
+	expect_error(sysctl_hostname, "linux.sysctl.kernel.hostname");
+	expect_error(sysctl_ipc_without_ipcns, "linux.sysctl.fs.mqueue.queues_max: needs the container's own ipc namespace");
+	expect_error(sysctl_net_without_netns, "linux.sysctl.net.ipv4.ping_group_range: needs the container's own network namespace");
+	expect_error(sysctl_domainname_conflict, "conflicts with domainname 'bar'");
 	expect_error(bad_device_type, "linux.devices[0].type: 'x' is not one of c, b, u, p");
 	expect_error(bad_propagation, "linux.rootfsPropagation: unknown propagation 'sideways'");
 	expect_error(cgroups_path_dotdot, "linux.cgroupsPath");

@@ -24,8 +24,27 @@ static const struct option create_opts[] = {
 	{ 0 },
 };
 
+struct run_flags {
+	bool detach, keep;
+};
+
+/* systemd socket activation, as runc passes it on: the fds follow stdio
+ * and the container sees LISTEN_FDS with itself (pid 1) as LISTEN_PID. */
+static int listen_fds(struct create_opts *o, berr_t *err)
+{
+	const char *v = getenv("LISTEN_FDS");
+	int64_t n;
+
+	if (!v || !*v)
+		return 0;
+	if (units_parse_int(v, "LISTEN_FDS", 0, 1 << 16, &n, err) < 0)
+		return -1;
+	o->listen_fds = (unsigned)n;
+	return 0;
+}
+
 static int parse(struct rt_globals *g, int argc, char **argv, bool run,
-		 struct create_opts *o, bool *detach, berr_t *err)
+		 struct create_opts *o, struct run_flags *f, berr_t *err)
 {
 	const struct rt_verb *v = rt_verb_find(run ? "run" : "create");
 	int64_t n;
@@ -46,27 +65,30 @@ static int parse(struct rt_globals *g, int argc, char **argv, bool run,
 				return -1;
 			o->preserve_fds = (unsigned)n;
 			break;
-		case 'd':
+		case 'd': case OPT_KEEP:
 			if (!run)
-				return err_set(err, EINVAL, "create: unknown flag '--detach'");
-			*detach = true;
+				return err_set(err, EINVAL, "create: unknown flag '%s'",
+					       argv[optind - 1]);
+			*(c == 'd' ? &f->detach : &f->keep) = true;
 			break;
-		case OPT_KEEP: case OPT_NOSUBREAPER: break;
+		case OPT_NOSUBREAPER: break;
 		case ':': return err_set(err, EINVAL, "%s: '%s' needs a value", v->name,
 					 argv[optind - 1]);
 		default: return err_set(err, EINVAL, "%s: unknown flag '%s'", v->name,
 					argv[optind - 1]);
 		}
 	}
+	if (listen_fds(o, err) < 0)
+		return -1;
 	return rt_need_id(v, argc, argv, optind, &o->id, err);
 }
 
 int rt_create(struct rt_globals *g, int argc, char **argv, berr_t *err)
 {
 	struct create_opts o;
-	bool detach = false;
+	struct run_flags f = { 0 };
 
-	if (parse(g, argc, argv, false, &o, &detach, err) < 0 ||
+	if (parse(g, argc, argv, false, &o, &f, err) < 0 ||
 	    container_create(&o, NULL, err) < 0)
 		return -1;
 	return 0;
@@ -75,11 +97,11 @@ int rt_create(struct rt_globals *g, int argc, char **argv, berr_t *err)
 int rt_run(struct rt_globals *g, int argc, char **argv, berr_t *err)
 {
 	struct create_opts o;
-	bool detach = false;
+	struct run_flags f = { 0 };
 	int code;
 
-	if (parse(g, argc, argv, true, &o, &detach, err) < 0 ||
-	    container_run(&o, detach, &code, err) < 0)
+	if (parse(g, argc, argv, true, &o, &f, err) < 0 ||
+	    container_run(&o, f.detach, f.keep, &code, err) < 0)
 		return -1;
 	return code;
 }
