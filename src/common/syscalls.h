@@ -35,4 +35,11 @@ int sys_pivot_root(const char *new_root, const char *put_old);
 /* True when name is listed in BERTH_FORCE_FALLBACK. */
 bool sys_fallback_forced(const char *name);
 
+union bpf_attr;
+
+/* bpf(2), which libc does not wrap.  Returns what the kernel does (an fd
+ * or 0), -1 with errno set on failure.  No fallback: without bpf(2) a
+ * cgroup v2 device program cannot be had at all. */
+int sys_bpf(int cmd, union bpf_attr *attr, unsigned int size);
+
 #endif

@@ -5,6 +5,7 @@
 #include "runtime/cgroup.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "runtime/cgroup_internal.h"
+#include "runtime/cgroup_v2_devices.h"
 
 #define FREEZE_TRIES 100
 #define FREEZE_WAIT_MS 10
@@ -360,15 +362,23 @@ static int apply_unified(const char *dir, const struct spec_resources *res,
 	return 0;
 }
 
-/* Device rules: v2 has no devices.allow; access is enforced by a
- * BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup, which berth
- * does not build yet, so the rules are not applied here.  Meanwhile the
- * container's /dev, which holds only the spec's devices, is what limits
- * access; a process keeping CAP_MKNOD could still make and open other
- * nodes (TODO: the BPF program).
- *
- * network (net_cls, net_prio) has no v2 controller either: classification
- * is done by socket cgroup BPF/nftables on v2. */
+/* Device rules: v2 has no devices.allow; a BPF_PROG_TYPE_CGROUP_DEVICE
+ * program attached to the cgroup enforces them (cgroup_v2_devices.c). */
+static int apply_devices(const char *dir, const struct spec_resources *res,
+			 berr_t *err)
+{
+	cleanup_close int fd = -1;
+
+	if (!res->n_devices)
+		return 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(err, "linux.resources.devices: open cgroup '%s'", dir);
+	return cgroup_v2_devices_apply(fd, res->devices, res->n_devices, err);
+}
+
+/* network (net_cls, net_prio) has no v2 controller: classification is
+ * done by socket cgroup BPF/nftables on v2. */
 static int v2_apply(struct cgroup *cg, const struct spec_resources *res,
 		    berr_t *err)
 {
@@ -376,7 +386,8 @@ static int v2_apply(struct cgroup *cg, const struct spec_resources *res,
 
 	if (leaf_dir(cg, &dir, err) < 0)
 		return -1;
-	if (apply_memory(dir, res, err) < 0 || apply_cpu(dir, res, err) < 0 ||
+	if (apply_devices(dir, res, err) < 0 ||
+	    apply_memory(dir, res, err) < 0 || apply_cpu(dir, res, err) < 0 ||
 	    apply_pids(dir, res, err) < 0 || apply_io(dir, res, err) < 0 ||
 	    apply_hugetlb(dir, res, err) < 0 || apply_unified(dir, res, err) < 0)
 		return -1;

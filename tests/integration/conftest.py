@@ -455,6 +455,12 @@ def wait_for(pred, timeout=10.0, what="condition"):
         time.sleep(0.05)
 
 
+def with_fd3(path, argv):
+    """argv run with `path` open for reading as fd 3 (opened by a shell in
+    front of it, never in pytest's own process)."""
+    return ["/bin/sh", "-c", 'exec 3<"$0"; exec "$@"', str(path), *map(str, argv)]
+
+
 def assert_exit(res: Result, code: int):
     assert res.returncode == code, f"expected exit code {code}:\n{res.describe()}"
 

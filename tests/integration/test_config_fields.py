@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import assert_exit, assert_one_line_error, assert_nothing_left
+from conftest import assert_exit, assert_one_line_error, assert_nothing_left, with_fd3
 
 
 def run_sh(rt, bundle, script):
@@ -279,3 +279,59 @@ def test_join_netns_with_new_user_and_pid_namespaces(rt, bundle, make_bundle):
     assert out[1] == os.readlink(f"/proc/{pid}/ns/net"), f"expected the joined netns, saw {out}"
     assert out[2].split() == ["0", "0", "65536"], f"expected the uid map, saw {out}"
     rt.kill(first.cid)
+
+
+@pytest.mark.parametrize("sysctl, drop", [
+    ({"vm.swappiness": "1"}, None),
+    ({"kernel.hostname": "x"}, None),
+    ({"fs.mqueue.queues_max": "100"}, "ipc"),
+    ({"net.ipv4.ping_group_range": "0 0"}, "network"),
+], ids=["global", "hostname", "ipc-without-ipcns", "net-without-netns"])
+def test_sysctl_that_would_change_the_host_is_refused(rt, bundle, sysctl, drop):
+    key = next(iter(sysctl))
+    path = "/proc/sys/" + key.replace(".", "/")
+    before = open(path).read()
+    bundle.cfg["linux"]["sysctl"] = sysctl
+    if drop:
+        bundle.cfg["linux"]["namespaces"] = [
+            ns for ns in bundle.cfg["linux"]["namespaces"] if ns["type"] != drop]
+    bundle.sh("true")
+    res = rt.run("create", "--bundle", bundle.path, bundle.cid)
+    assert_one_line_error(res, "linux.sysctl")
+    assert open(path).read() == before, f"{key} changed on the host"
+    assert_nothing_left(rt)
+
+
+@pytest.mark.parametrize("uid, env, expected", [
+    (0, [], "/root"),
+    (65534, [], "/nonexistent"),
+    (424242, [], "/"),
+    (0, ["HOME=/custom"], "/custom"),
+], ids=["root", "nobody", "unknown-uid", "given"])
+def test_home_set_when_missing(rt, bundle, uid, env, expected):
+    bundle.process["user"] = {"uid": uid, "gid": 0}
+    bundle.process["env"] = [e for e in bundle.process["env"] if not e.startswith("HOME=")] + env
+    res = run_sh(rt, bundle, "echo $HOME")
+    assert_exit(res, 0)
+    assert lines(res) == [expected], f"expected HOME={expected} for uid {uid}, saw {res.stdout!r}"
+
+
+def test_missing_cwd_created_under_readonly_root(rt, bundle):
+    bundle.cfg["root"]["readonly"] = True
+    bundle.process["cwd"] = "/does/not/exist"
+    res = run_sh(rt, bundle, "pwd")
+    assert_exit(res, 0)
+    assert lines(res) == ["/does/not/exist"], f"expected the cwd created, saw {res.stdout!r}"
+
+
+def test_socket_activation_fds(rt, bundle, tmp_path):
+    import subprocess
+    passed = tmp_path / "listen"
+    passed.write_text("activated\n")
+    bundle.sh("echo $LISTEN_FDS $LISTEN_PID; cat <&3")
+    argv = with_fd3(passed, rt.argv("run", "--bundle", bundle.path, bundle.cid))
+    env = dict(os.environ, LISTEN_FDS="1")
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["1 1", "activated"], (
+        f"expected LISTEN_FDS=1 LISTEN_PID=1 and fd 3 passed on, saw {proc.stdout!r}")

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from conftest import assert_nothing_left, assert_exit, assert_one_line_error, run_cmd
+from conftest import assert_nothing_left, assert_exit, assert_one_line_error, run_cmd, with_fd3
 
 CAP_BITS = {"CAP_CHOWN": 0, "CAP_DAC_OVERRIDE": 1, "CAP_FOWNER": 3, "CAP_KILL": 5,
             "CAP_SETUID": 7, "CAP_NET_BIND_SERVICE": 10, "CAP_NET_RAW": 13,
@@ -161,11 +161,6 @@ def test_rlimit_above_host_hard_limit_fails(rt, bundle):
 def test_rlimit_error_names_the_limit(rt, bundle):
     # berth names the rlimit by its spec name; runc says "rlimit type 7".
     assert_one_line_error(over_hard_limit(rt, bundle), "RLIMIT_NOFILE")
-
-
-def with_fd3(path, argv):
-    """argv run with `path` open for reading as fd 3."""
-    return ["/bin/sh", "-c", 'exec 3<"$0"; exec "$@"', str(path), *map(str, argv)]
 
 
 def test_no_fd_leak(rt, bundle, tmp_path):

@@ -268,3 +268,16 @@ def test_log_json_on_error(rt, tmp_path):
     assert errors and all("msg" in r for r in errors), (
         f"expected JSON log lines with level error and a msg, saw {records}")
     assert "does not exist" in errors[-1]["msg"], f"expected 'does not exist' in {errors[-1]}"
+
+
+def test_delete_force_of_missing_container_succeeds(rt):
+    res = rt.run("delete", "--force", "never-created")
+    assert res.returncode == 0, f"expected success, as runc and crun:\n{res.describe()}"
+
+
+def test_run_keep_leaves_the_stopped_container(rt, bundle):
+    bundle.sh("exit 4")
+    res = rt.run("run", "--keep", "--bundle", bundle.path, bundle.cid)
+    assert res.returncode == 4, res.describe()
+    assert rt.state(bundle.cid)["status"] == "stopped", "expected the container kept, stopped"
+    rt.delete(bundle.cid)
