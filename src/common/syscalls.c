@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
@@ -245,4 +246,27 @@ int sys_pivot_root(const char *new_root, const char *put_old)
 int sys_bpf(int cmd, union bpf_attr *attr, unsigned int size)
 {
 	return (int)syscall(SYS_bpf, cmd, attr, size);
+}
+
+int sys_open_tree(int dirfd, const char *path, unsigned flags)
+{
+	if (sys_fallback_forced("open_tree")) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return (int)syscall(SYS_open_tree, dirfd, path, flags);
+}
+
+int sys_move_mount(int from_dirfd, const char *from_path, int to_dirfd,
+		   const char *to_path, unsigned flags)
+{
+	return (int)syscall(SYS_move_mount, from_dirfd, from_path, to_dirfd,
+			    to_path, flags);
+}
+
+int sys_mount_setattr(int dirfd, const char *path, unsigned flags,
+		      struct mount_attr *attr)
+{
+	return (int)syscall(SYS_mount_setattr, dirfd, path, flags, attr,
+			    sizeof(*attr));
 }

@@ -35,6 +35,17 @@ int sys_pivot_root(const char *new_root, const char *put_old);
 /* True when name is listed in BERTH_FORCE_FALLBACK. */
 bool sys_fallback_forced(const char *name);
 
+/* The new mount API (Linux 5.2+).  sys_open_tree() returns -1 with
+ * ENOSYS on older kernels (or when "open_tree" is forced to fall back);
+ * callers then bind by path. */
+int sys_open_tree(int dirfd, const char *path, unsigned flags);
+int sys_move_mount(int from_dirfd, const char *from_path, int to_dirfd,
+		   const char *to_path, unsigned flags);
+
+struct mount_attr;
+int sys_mount_setattr(int dirfd, const char *path, unsigned flags,
+		      struct mount_attr *attr);
+
 union bpf_attr;
 
 /* bpf(2), which libc does not wrap.  Returns what the kernel does (an fd

@@ -29,6 +29,7 @@
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/lsm.h"
+#include "runtime/mount_sources.h"
 #include "runtime/namespaces.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
@@ -194,6 +195,8 @@ static int prepare(struct create_run *c, berr_t *err)
 	}
 	if (c->spec->process->terminal && !o->console_socket && !c->relay_console)
 		return err_set(err, EINVAL, "process.terminal: a terminal needs --console-socket");
+	if (mount_sources_open(c->spec, c->bundle, &c->init.mount_fds, err) < 0)
+		return -1;
 	if (state_dir_create(o->root, o->id, &c->state_dirfd, err) < 0)
 		return -1;
 	c->state_created = true;
@@ -423,6 +426,7 @@ void create_run_cleanup(struct create_run *c, bool failed)
 	cleanup_close_fn(&c->init.host_proc_fd);
 	cleanup_close_fn(&c->state_dirfd);
 	seccomp_prog_clear(&c->init.seccomp);
+	mount_sources_close(c->init.mount_fds, c->spec ? c->spec->n_mounts : 0);
 	cgroup_clear(&c->cg);
 	state_clear(&c->state);
 	free(c->cgroup_path);
@@ -460,7 +464,7 @@ void create_run_init(struct create_run *c)
 	memset(c, 0, sizeof(*c));
 	c->sync_fd = c->state_dirfd = c->console_recv_fd = c->console_master = -1;
 	c->init.sync_fd = c->init.console_fd = c->init.fifo_fd = -1;
-	c->init.host_proc_fd = -1;
+	c->init.host_proc_fd = c->init.rootfd = -1;
 }
 
 int container_create(const struct create_opts *o, struct created *out,

@@ -108,7 +108,13 @@ static int mount_setup(struct init_ctx *ctx, berr_t *err)
 	bool hooks = spec->hooks[HOOK_PRESTART].n ||
 		     spec->hooks[HOOK_CREATE_RUNTIME].n;
 
-	if (rootfs_prepare(ctx, err) < 0)
+	/* In a new user namespace the init keeps the host's root identity
+	 * (with capabilities only inside) until the rootfs is bound, so its
+	 * path stays reachable when the namespace's root maps to an
+	 * unprivileged host user; then it becomes that root, which owns what
+	 * it creates on the container's own filesystems. */
+	if (rootfs_bind(ctx, err) < 0 || ns_become_root(ctx->spec, err) < 0 ||
+	    rootfs_populate(ctx, err) < 0)
 		return -1;
 	/* prestart and createRuntime run in the runtime's namespaces, now
 	 * that ours exist but before pivot_root. */
@@ -129,9 +135,9 @@ static int setup(struct init_ctx *ctx, struct process_target *t, berr_t *err)
 		return err_prefix(err, "join cgroup");
 	if (ns_enter(spec, ctx->sync_fd, ctx->clone_did_namespaces, err) < 0 ||
 	    sync_expect(ctx->sync_fd, SYNC_GO, &ctx->state_json, err) < 0 ||
-	    ns_become_root(spec, err) < 0 || ns_enter_cgroup(spec, err) < 0 || mount_setup(ctx, err) < 0 ||
-	    apply_sysctl(spec, err) < 0 || make_cwd(spec->process, err) < 0 ||
-	    rootfs_finish(ctx, err) < 0 ||
+	    ns_enter_cgroup(spec, err) < 0 || mount_setup(ctx, err) < 0 ||
+	    apply_sysctl(spec, err) < 0 ||
+	    make_cwd(spec->process, err) < 0 || rootfs_finish(ctx, err) < 0 ||
 	    set_names(spec, err) < 0)
 		return -1;
 	return process_setup(ctx, t, err);

@@ -28,6 +28,8 @@ struct init_ctx {
 	int host_proc_fd; /* host /proc, to reopen the fifo after pivot */
 	char *state_json; /* for hooks the init runs itself */
 	unsigned preserve_fds; /* --preserve-fds plus socket activation */
+	int *mount_fds;  /* detached bind sources by mount index, or -1 */
+	int rootfd;      /* the bound rootfs, once rootfs_bind ran */
 };
 
 /* Runs in the cloned child; never returns. */

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/syscalls.h"
+#include "runtime/mount_sources.h"
 #include "runtime/rootfs.h"
 
 #define PROPAGATION_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
@@ -100,46 +102,57 @@ static int mount_attrs(int fd, const struct spec_mount *m, berr_t *err)
 	return 0;
 }
 
-static char *bind_source(const struct init_ctx *ctx, const char *src)
-{
-	char *out = NULL;
-
-	if (src[0] == '/')
-		return strdup(src);
-	if (asprintf(&out, "%s/%s", ctx->bundle, src) < 0)
-		return NULL;
-	return out;
-}
-
 /* A bind mount's destination is a directory or a file like its source. */
-static int bind_is_dir(const struct init_ctx *ctx, const struct spec_mount *m,
-		       bool *dir, berr_t *err)
+static int bind_is_dir(const struct init_ctx *ctx, size_t i, bool *dir,
+		       berr_t *err)
 {
-	cleanup_free char *src = bind_source(ctx, m->source);
+	const struct spec_mount *m = &ctx->spec->mounts[i];
+	cleanup_free char *src = mount_source_path(ctx->bundle, m->source);
+	int tree = ctx->mount_fds ? ctx->mount_fds[i] : -1;
 	struct stat st;
 
 	if (!src)
 		return err_sys(err, "bind source '%s'", m->source);
-	if (stat(src, &st) < 0)
+	if ((tree >= 0 ? fstat(tree, &st) : stat(src, &st)) < 0)
 		return err_sys(err, "bind source '%s'", src);
 	*dir = S_ISDIR(st.st_mode);
 	return 0;
 }
 
-static int mount_bind(const struct init_ctx *ctx, int rootfd,
-		      const struct spec_mount *m, bool dir, int *fd, berr_t *err)
+/* The runtime opened the source as a detached tree (see mount_sources.h);
+ * without one (old kernels) it is bound by path. */
+static int attach_source(const struct init_ctx *ctx, size_t i, int destfd,
+			 berr_t *err)
 {
-	cleanup_free char *src = bind_source(ctx, m->source);
+	const struct spec_mount *m = &ctx->spec->mounts[i];
+	cleanup_free char *src = mount_source_path(ctx->bundle, m->source);
+	int tree = ctx->mount_fds ? ctx->mount_fds[i] : -1;
+	struct fd_path p;
+
+	if (tree >= 0 && sys_move_mount(tree, "", destfd, "",
+				       MOVE_MOUNT_F_EMPTY_PATH |
+					       MOVE_MOUNT_T_EMPTY_PATH) == 0)
+		return 0;
+	if (tree >= 0)
+		return err_sys(err, "attach '%s' to '%s'", m->source, m->destination);
+	if (!src)
+		return err_sys(err, "bind source '%s'", m->source);
+	if (mount(src, fd_path(&p, destfd), NULL, MS_BIND | (m->flags & MS_REC),
+		  NULL) < 0)
+		return err_sys(err, "bind '%s' to '%s'", src, m->destination);
+	return 0;
+}
+
+static int mount_bind(const struct init_ctx *ctx, int rootfd, size_t i,
+		      bool dir, int *fd, berr_t *err)
+{
+	const struct spec_mount *m = &ctx->spec->mounts[i];
 	unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 	struct fd_path p;
 
-	if (!src)
-		return err_sys(err, "bind source '%s'", m->source);
-	if (reopen(rootfd, m, dir, fd, err) < 0)
+	if (reopen(rootfd, m, dir, fd, err) < 0 ||
+	    attach_source(ctx, i, *fd, err) < 0)
 		return -1;
-	if (mount(src, fd_path(&p, *fd), NULL, MS_BIND | (m->flags & MS_REC),
-		  NULL) < 0)
-		return err_sys(err, "bind '%s' to '%s'", src, m->destination);
 	if (!extra)
 		return 0;
 	if (reopen(rootfd, m, dir, fd, err) < 0)
@@ -369,15 +382,16 @@ static int copy_up(int from, int to, berr_t *err)
 	return 0;
 }
 
-static int mount_one(const struct init_ctx *ctx, int rootfd,
-		     const struct spec_mount *m, berr_t *err)
+static int mount_one(const struct init_ctx *ctx, int rootfd, size_t i,
+		     berr_t *err)
 {
+	const struct spec_mount *m = &ctx->spec->mounts[i];
 	cleanup_close int fd = -1, under = -1;
 	struct fd_path p;
 	bool dir = true;
 	int r;
 
-	if (m->bind && bind_is_dir(ctx, m, &dir, err) < 0)
+	if (m->bind && bind_is_dir(ctx, i, &dir, err) < 0)
 		return -1;
 	if (m->tmpcopyup) {
 		under = rootfs_open_dest(rootfd, m->destination, true, err);
@@ -385,7 +399,7 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
 			return -1;
 	}
 	if (m->bind)
-		r = mount_bind(ctx, rootfd, m, dir, &fd, err);
+		r = mount_bind(ctx, rootfd, i, dir, &fd, err);
 	else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)
 		r = mount_cgroup(ctx, rootfd, m, &fd, err);
 	else
@@ -403,7 +417,7 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
 int mounts_apply(const struct init_ctx *ctx, int rootfd, berr_t *err)
 {
 	for (size_t i = 0; i < ctx->spec->n_mounts; i++)
-		if (mount_one(ctx, rootfd, &ctx->spec->mounts[i], err) < 0)
+		if (mount_one(ctx, rootfd, i, err) < 0)
 			return err_prefix(err, "mounts[%zu]", i);
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/syscalls.h"
 #include "runtime/sync.h"
 
 /* The order joins happen in: user first so the others are permitted,
@@ -249,4 +250,44 @@ int ns_write_id_maps(pid_t pid, const struct spec *spec, berr_t *err)
 					   l->n_gid_mappings, err) < 0)
 		return err_prefix(err, "linux.gidMappings");
 	return 0;
+}
+
+/* A user namespace holding these maps, kept alive by the returned fd: the
+ * idmapping of an idmapped mount.  A child is cloned into a new user
+ * namespace, its maps are written, its namespace opened, and it exits. */
+int ns_userns_with_maps(const struct spec_idmap *uids, size_t n_uids,
+			const struct spec_idmap *gids, size_t n_gids, int *fd,
+			berr_t *err)
+{
+	struct spec spec = { 0 };
+	char path[64];
+	int hold[2], r = 0;
+	pid_t pid;
+
+	if (pipe2(hold, O_CLOEXEC) < 0)
+		return err_sys(err, "pipe");
+	pid = sys_clone_ns(CLONE_NEWUSER);
+	if (pid == 0) {
+		char c;
+
+		close(hold[1]);
+		_exit(read(hold[0], &c, 1) < 0);
+	}
+	close(hold[0]);
+	if (pid < 0) {
+		close(hold[1]);
+		return err_sys(err, "create a user namespace for an idmapping");
+	}
+	spec.linux.uid_mappings = (struct spec_idmap *)uids;
+	spec.linux.n_uid_mappings = n_uids;
+	spec.linux.gid_mappings = (struct spec_idmap *)gids;
+	spec.linux.n_gid_mappings = n_gids;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	if (ns_write_id_maps(pid, &spec, err) < 0)
+		r = -1;
+	else if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		r = err_sys(err, "open '%s'", path);
+	close(hold[1]);
+	cleanup_pid_fn(&pid);
+	return r;
 }

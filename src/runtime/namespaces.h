@@ -57,6 +57,11 @@ int ns_write_id_maps(pid_t pid, const struct spec *spec, berr_t *err);
 bool ns_is_new(const struct spec *spec, int type);
 const struct spec_namespace *ns_find(const struct spec *spec, int type);
 
+/* A user namespace with these maps, for an idmapped mount; *fd keeps it. */
+int ns_userns_with_maps(const struct spec_idmap *uids, size_t n_uids,
+			const struct spec_idmap *gids, size_t n_gids, int *fd,
+			berr_t *err);
+
 /* Join the namespace of type at path. */
 int ns_join(const char *path, int type, berr_t *err);
 

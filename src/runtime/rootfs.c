@@ -95,10 +95,9 @@ static bool in_new_userns(const struct spec *spec)
 	return false;
 }
 
-int rootfs_prepare(const struct init_ctx *ctx, berr_t *err)
+int rootfs_bind(struct init_ctx *ctx, berr_t *err)
 {
 	unsigned long prop = ctx->spec->linux.rootfs_propagation;
-	cleanup_close int rootfd = -1;
 
 	/* Nothing mounted in here may propagate back to the host. */
 	if (mount(NULL, "/", NULL, (prop & MS_PRIVATE ? MS_PRIVATE : MS_SLAVE) | MS_REC,
@@ -106,26 +105,32 @@ int rootfs_prepare(const struct init_ctx *ctx, berr_t *err)
 		return err_sys(err, "make / a slave mount");
 	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return err_sys(err, "bind rootfs '%s'", ctx->rootfs);
-	rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
+	ctx->rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->rootfd < 0)
 		return err_sys(err, "open rootfs '%s'", ctx->rootfs);
-	if (mounts_apply(ctx, rootfd, err) < 0)
+	return 0;
+}
+
+int rootfs_populate(const struct init_ctx *ctx, berr_t *err)
+{
+	if (mounts_apply(ctx, ctx->rootfd, err) < 0)
 		return -1;
 	if (!mounts_has_destination(ctx->spec, "/dev") && !ctx->spec->linux.n_devices)
 		return 0;
-	return devices_create(ctx->spec, rootfd, in_new_userns(ctx->spec), err);
+	return devices_create(ctx->spec, ctx->rootfd, in_new_userns(ctx->spec), err);
 }
 
-static int pivot(const char *rootfs, berr_t *err)
+/* Both work from the fd rootfs_bind opened: the rootfs path itself may no
+ * longer be reachable to the container's root. */
+static int pivot(int rootfd, const char *rootfs, berr_t *err)
 {
 	cleanup_close int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	cleanup_close int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 
-	if (oldroot < 0 || newroot < 0)
-		return err_sys(err, "open roots for pivot_root");
+	if (oldroot < 0)
+		return err_sys(err, "open / for pivot_root");
 	/* pivot_root(".", ".") stacks the old root on top of the new one;
 	 * detaching it then leaves no host path reachable. */
-	if (fchdir(newroot) < 0 || sys_pivot_root(".", ".") < 0)
+	if (fchdir(rootfd) < 0 || sys_pivot_root(".", ".") < 0)
 		return err_sys(err, "pivot_root to '%s'", rootfs);
 	if (fchdir(oldroot) < 0 ||
 	    mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
@@ -134,9 +139,9 @@ static int pivot(const char *rootfs, berr_t *err)
 	return 0;
 }
 
-static int move_root(const char *rootfs, berr_t *err)
+static int move_root(int rootfd, const char *rootfs, berr_t *err)
 {
-	if (chdir(rootfs) < 0 || mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0 ||
+	if (fchdir(rootfd) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 ||
 	    chroot(".") < 0 || chdir("/") < 0)
 		return err_sys(err, "move root to '%s'", rootfs);
 	return 0;
@@ -145,8 +150,8 @@ static int move_root(const char *rootfs, berr_t *err)
 int rootfs_pivot(const struct init_ctx *ctx, berr_t *err)
 {
 	if (ctx->opts->no_pivot)
-		return move_root(ctx->rootfs, err);
-	return pivot(ctx->rootfs, err);
+		return move_root(ctx->rootfd, ctx->rootfs, err);
+	return pivot(ctx->rootfd, ctx->rootfs, err);
 }
 
 static int mask_path(const char *path, berr_t *err)

@@ -8,8 +8,13 @@
 #include "common/error.h"
 #include "runtime/init.h"
 
-/* Before pivot_root: propagation, rootfs bind, mounts, devices. */
-int rootfs_prepare(const struct init_ctx *ctx, berr_t *err);
+/* Before pivot_root: propagation and the rootfs bound onto itself
+ * (ctx->rootfd opened on it); done with the host identity the init
+ * starts with, which can still reach the rootfs path. */
+int rootfs_bind(struct init_ctx *ctx, berr_t *err);
+
+/* Then, as the container's root: the config's mounts and devices. */
+int rootfs_populate(const struct init_ctx *ctx, berr_t *err);
 
 /* pivot_root (or MS_MOVE + chroot with --no-pivot) and drop the old root. */
 int rootfs_pivot(const struct init_ctx *ctx, berr_t *err);

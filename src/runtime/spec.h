@@ -38,6 +38,9 @@ struct spec_mount {
 	char *data;                  /* options the kernel parses (mode=, size=) */
 	bool bind;                   /* MS_BIND given (bind or rbind) */
 	bool tmpcopyup;
+	bool idmap, ridmap;          /* idmapped mount (recursively) */
+	struct spec_idmap *uid_mappings, *gid_mappings; /* for idmap */
+	size_t n_uid_mappings, n_gid_mappings;
 };
 
 struct spec_rlimit {

@@ -11,7 +11,7 @@
 #include "runtime/spec_internal.h"
 
 enum opt_kind { OPT_FLAG, OPT_CLEAR, OPT_PROPAGATION, OPT_ATTR_SET,
-		OPT_ATTR_CLR, OPT_BERTH };
+		OPT_ATTR_CLR, OPT_TMPCOPYUP, OPT_IDMAP, OPT_RIDMAP };
 
 struct mount_option {
 	const char *name;
@@ -76,7 +76,9 @@ static const struct mount_option mount_options[] = {
 	{ "rnostrictatime", OPT_ATTR_CLR, MOUNT_ATTR_STRICTATIME },
 	{ "rnosymfollow", OPT_ATTR_SET, MOUNT_ATTR_NOSYMFOLLOW },
 	{ "rsymfollow", OPT_ATTR_CLR, MOUNT_ATTR_NOSYMFOLLOW },
-	{ "tmpcopyup", OPT_BERTH, 0 },
+	{ "tmpcopyup", OPT_TMPCOPYUP, 0 },
+	{ "idmap", OPT_IDMAP, 0 },
+	{ "ridmap", OPT_RIDMAP, 0 },
 };
 
 static const struct mount_option *find_option(const char *name)
@@ -109,7 +111,9 @@ static void apply_option(struct spec_mount *m, const struct mount_option *o)
 	case OPT_PROPAGATION: m->propagation = o->value; break;
 	case OPT_ATTR_SET: m->attr_set |= o->value; break;
 	case OPT_ATTR_CLR: m->attr_clr |= o->value; break;
-	case OPT_BERTH: m->tmpcopyup = true; break;
+	case OPT_TMPCOPYUP: m->tmpcopyup = true; break;
+	case OPT_IDMAP: m->idmap = true; break;
+	case OPT_RIDMAP: m->idmap = m->ridmap = true; break;
 	}
 }
 
@@ -144,6 +148,27 @@ static int check_destination(const char *dest, const char *where,
 	return 0;
 }
 
+/* OCI 1.1 idmapped mounts: per-mount mappings go with the idmap or
+ * ridmap option, which needs a bind mount. */
+static int parse_idmapping(json_t *obj, const char *where,
+			   struct spec_mount *m, berr_t *err)
+{
+	if (spec_parse_idmaps(obj, "uidMappings", where, &m->uid_mappings,
+			      &m->n_uid_mappings, err) < 0 ||
+	    spec_parse_idmaps(obj, "gidMappings", where, &m->gid_mappings,
+			      &m->n_gid_mappings, err) < 0)
+		return -1;
+	if ((m->n_uid_mappings || m->n_gid_mappings) && !m->idmap)
+		return err_set(err, EINVAL, "%s.uidMappings: need the idmap or ridmap option",
+			       where);
+	if (m->idmap && !m->bind)
+		return err_set(err, EINVAL, "%s.options: idmap needs a bind mount", where);
+	if (!m->n_uid_mappings != !m->n_gid_mappings)
+		return err_set(err, EINVAL, "%s: uidMappings and gidMappings go together",
+			       where);
+	return 0;
+}
+
 static int parse_mount(json_t *obj, const char *where, struct spec_mount *m,
 		       berr_t *err)
 {
@@ -165,7 +190,7 @@ static int parse_mount(json_t *obj, const char *where, struct spec_mount *m,
 	if (!m->bind && !m->type)
 		return err_set(err, EINVAL, "%s.type: required unless the mount is a bind mount",
 			       where);
-	return 0;
+	return parse_idmapping(obj, where, m, err);
 }
 
 int spec_parse_mounts(json_t *root, struct spec *spec, berr_t *err)
@@ -198,6 +223,8 @@ void spec_mounts_free(struct spec *spec)
 		free(spec->mounts[i].type);
 		free(spec->mounts[i].source);
 		free(spec->mounts[i].data);
+		free(spec->mounts[i].uid_mappings);
+		free(spec->mounts[i].gid_mappings);
 	}
 	free(spec->mounts);
 }

@@ -335,3 +335,46 @@ def test_socket_activation_fds(rt, bundle, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["1 1", "activated"], (
         f"expected LISTEN_FDS=1 LISTEN_PID=1 and fd 3 passed on, saw {proc.stdout!r}")
+
+
+def test_bind_source_unreachable_from_the_user_namespace(rt, bundle, tmp_path):
+    """The runtime opens bind sources itself: a source under a directory the
+    container's (mapped) root could not traverse still mounts."""
+    locked = tmp_path / "locked"
+    (locked / "m").mkdir(parents=True)
+    (locked / "m" / "f").write_text("reached\n")
+    locked.chmod(0)
+    linux = bundle.cfg["linux"]
+    linux["namespaces"].append({"type": "user"})
+    linux["uidMappings"] = [{"containerID": 0, "hostID": 1, "size": 65536}]
+    linux["gidMappings"] = [{"containerID": 0, "hostID": 1, "size": 65536}]
+    (bundle.rootfs / "m").mkdir()    # the rootfs is the host root's, not the mapped root's
+    bundle.bind(locked / "m", "/m", ro=True)
+    res = run_sh(rt, bundle, "cat /m/f")
+    locked.chmod(0o755)
+    assert_exit(res, 0)
+    assert lines(res) == ["reached"], f"expected the file through the bind, saw {res.stdout!r}"
+
+
+def test_idmapped_mount(rt, bundle, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "f").write_text("x\n")      # owned by root on disk
+    bundle.cfg["mounts"].append({
+        "destination": "/data", "type": "bind", "source": str(data),
+        "options": ["rbind", "idmap"],
+        "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+        "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]})
+    res = run_sh(rt, bundle, "stat -c '%u %g' /data/f")
+    assert_exit(res, 0)
+    assert lines(res) == ["1000 1000"], f"expected root's file shown as 1000:1000, saw {res.stdout!r}"
+    assert os.stat(data / "f").st_uid == 0, "the file on disk must keep its owner"
+
+
+def test_idmap_option_without_mappings_refused(rt, bundle, tmp_path):
+    bundle.cfg["mounts"].append({"destination": "/data", "type": "bind",
+                                 "source": str(tmp_path), "options": ["rbind", "idmap"]})
+    bundle.sh("true")
+    res = rt.run("create", "--bundle", bundle.path, bundle.cid)
+    assert_one_line_error(res, "idmap")
+    assert_nothing_left(rt)

@@ -281,3 +281,10 @@ def test_run_keep_leaves_the_stopped_container(rt, bundle):
     assert res.returncode == 4, res.describe()
     assert rt.state(bundle.cid)["status"] == "stopped", "expected the container kept, stopped"
     rt.delete(bundle.cid)
+
+
+def test_run_no_pivot(rt, bundle):
+    bundle.sh("echo $$; ls /bin/busybox")
+    res = rt.run("run", "--no-pivot", "--bundle", bundle.path, bundle.cid)
+    assert res.returncode == 0, res.describe()
+    assert res.stdout.split() == ["1", "/bin/busybox"], f"expected to run in the rootfs, saw {res.stdout!r}"
