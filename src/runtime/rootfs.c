@@ -54,7 +54,36 @@ static int create_in_root(int rootfd, const char *path, size_t parent_len,
 		       -1 : 0;
 }
 
-int rootfs_open_dest(int rootfd, const char *path, bool dir, berr_t *err)
+static int open_dest(int rootfd, const char *path, bool dir, int depth,
+		     berr_t *err);
+
+/* The component at [start, end) is a symlink to something missing: create
+ * the target instead (inside the rootfs), as runc and crun do. */
+static int follow_dangling(int rootfd, const char *path, const char *start,
+			   const char *end, bool dir, int depth, berr_t *err)
+{
+	cleanup_close int parent = open_in_root(rootfd, path, (size_t)(start - path),
+						O_PATH | O_DIRECTORY);
+	char name[NAME_MAX + 1], target[PATH_MAX];
+	cleanup_free char *next = NULL;
+	ssize_t n;
+
+	if (depth > 40 || (size_t)(end - start) > NAME_MAX)
+		return err_set(err, ELOOP, "'%s' in the rootfs: too many symlinks", path);
+	memcpy(name, start, (size_t)(end - start));
+	name[end - start] = '\0';
+	n = parent < 0 ? -1 : readlinkat(parent, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return err_sys(err, "'%.*s' in the rootfs", (int)(end - path), path);
+	target[n] = '\0';
+	if (asprintf(&next, "%.*s%s%s", target[0] == '/' ? 0 : (int)(start - path), path,
+		     target, end) < 0)
+		return err_sys(err, "'%s' in the rootfs", path);
+	return open_dest(rootfd, next, dir, depth + 1, err);
+}
+
+static int open_dest(int rootfd, const char *path, bool dir, int depth,
+		     berr_t *err)
 {
 	const char *p = path;
 
@@ -62,7 +91,7 @@ int rootfs_open_dest(int rootfd, const char *path, bool dir, berr_t *err)
 	 * symlink anywhere on the way stays confined to it. */
 	for (;;) {
 		const char *start, *end;
-		int fd;
+		int fd, flags;
 		bool last;
 
 		while (*p == '/')
@@ -70,13 +99,17 @@ int rootfs_open_dest(int rootfd, const char *path, bool dir, berr_t *err)
 		start = p;
 		end = strchrnul(p, '/');
 		last = end[strspn(end, "/")] == '\0';
-		fd = open_in_root(rootfd, path, (size_t)(end - path),
-				  O_PATH | (last && !dir ? 0 : O_DIRECTORY));
-		if (fd < 0 && errno == ENOENT && end > start &&
-		    create_in_root(rootfd, path, (size_t)(start - path), start,
-				   (size_t)(end - start), dir || !last) == 0)
-			fd = open_in_root(rootfd, path, (size_t)(end - path),
-					  O_PATH | (last && !dir ? 0 : O_DIRECTORY));
+		flags = O_PATH | (last && !dir ? 0 : O_DIRECTORY);
+		fd = open_in_root(rootfd, path, (size_t)(end - path), flags);
+		if (fd < 0 && errno == ENOENT && end > start) {
+			/* Still missing once created: a dangling symlink. */
+			if (create_in_root(rootfd, path, (size_t)(start - path), start,
+					   (size_t)(end - start), dir || !last) == 0 &&
+			    (fd = open_in_root(rootfd, path, (size_t)(end - path),
+					       flags)) < 0 && errno == ENOENT)
+				return follow_dangling(rootfd, path, start, end, dir,
+						       depth, err);
+		}
 		if (fd < 0)
 			return err_sys(err, "'%.*s' in the rootfs", (int)(end - path),
 				       path);
@@ -85,6 +118,11 @@ int rootfs_open_dest(int rootfd, const char *path, bool dir, berr_t *err)
 		close(fd);
 		p = end;
 	}
+}
+
+int rootfs_open_dest(int rootfd, const char *path, bool dir, berr_t *err)
+{
+	return open_dest(rootfd, path, dir, 0, err);
 }
 
 static bool in_new_userns(const struct spec *spec)

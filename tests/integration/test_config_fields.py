@@ -378,3 +378,17 @@ def test_idmap_option_without_mappings_refused(rt, bundle, tmp_path):
     res = rt.run("create", "--bundle", bundle.path, bundle.cid)
     assert_one_line_error(res, "idmap")
     assert_nothing_left(rt)
+
+
+@pytest.mark.parametrize("link", ["../foo/bar/not/here", "/foo/bar/not/here",
+                                  "../../../../../../../foo/bar/not/here"],
+                         ids=["relative", "absolute", "escaping"])
+def test_mount_destination_behind_dangling_symlink(rt, bundle, link):
+    """/etc/not-existing -> a missing path: the target is created inside
+    the rootfs and mounted there, as runc and crun do."""
+    (bundle.rootfs / "etc" / "not-existing").symlink_to(link)
+    bundle.add_mount("/etc/not-existing", "tmpfs", "tmpfs", ["size=1m"])
+    res = run_sh(rt, bundle, "grep -c ' /foo/bar/not/here ' /proc/self/mountinfo")
+    assert_exit(res, 0)
+    assert lines(res) == ["1"], f"expected the tmpfs at /foo/bar/not/here, saw {res.stdout!r}"
+    assert (bundle.rootfs / "foo" / "bar" / "not" / "here").is_dir()

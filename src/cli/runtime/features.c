@@ -42,7 +42,7 @@ int rt_features(struct rt_globals *g, int argc, char **argv, berr_t *err)
 		"seccomp", seccomp_features(),
 		"apparmor", "enabled", 0, "selinux", "enabled", 0,
 		"intelRdt", "enabled", 0,
-		"mountExtensions", "idmap", "enabled", 0,
+		"mountExtensions", "idmap", "enabled", 1,
 		"annotations", "org.berth.runtime.version", "0.1.0");
 
 	if (argc > 1)
