@@ -14,10 +14,4 @@ int console_connect(const char *path, int *fd, berr_t *err);
  * sockfd, make the slave our terminal. */
 int console_setup(const struct spec_process *proc, int sockfd, berr_t *err);
 
-/* Send fd over a unix socket with SCM_RIGHTS. */
-int console_send_fd(int sockfd, int fd, const char *name, berr_t *err);
-
-/* Receive an fd sent with console_send_fd. */
-int console_recv_fd(int sockfd, int *fd, berr_t *err);
-
 #endif

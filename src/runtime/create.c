@@ -20,6 +20,7 @@
 #include "common/passwd.h"
 #include "common/proc.h"
 #include "common/syscalls.h"
+#include "common/unix_socket.h"
 #include "runtime/cgroup.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
@@ -193,6 +194,9 @@ static int prepare(struct create_run *c, berr_t *err)
 			return -1;
 		c->init.has_seccomp = true;
 	}
+	if (create_connect_listener(&c->spec->linux.seccomp, &c->init.seccomp,
+			     &c->init.seccomp_listener, err) < 0)
+		return -1;
 	if (c->spec->process->terminal && !o->console_socket && !c->relay_console)
 		return err_set(err, EINVAL, "process.terminal: a terminal needs --console-socket");
 	if (mount_sources_open(c->spec, c->bundle, &c->init.mount_fds, err) < 0)
@@ -204,6 +208,19 @@ static int prepare(struct create_run *c, berr_t *err)
 }
 
 /* As runc: the caller's name from /etc/passwd, "" when not listed. */
+/* The seccomp listener socket is a host path, unreachable from the init
+ * after pivot_root: connected here, used by the init before execve.  As
+ * crun, a listener is asked for whenever a listenerPath is given. */
+int create_connect_listener(const struct spec_seccomp *sc,
+			    struct seccomp_prog *prog, int *fd, berr_t *err)
+{
+	*fd = -1;
+	if (!sc->set || !sc->listener_path)
+		return 0;
+	prog->notify = true;
+	return unix_connect(sc->listener_path, "linux.seccomp.listenerPath", fd, err);
+}
+
 static char *owner_name(void)
 {
 	struct passwd_entry pw;
@@ -424,6 +441,7 @@ void create_run_cleanup(struct create_run *c, bool failed)
 	cleanup_close_fn(&c->init.console_fd);
 	cleanup_close_fn(&c->init.fifo_fd);
 	cleanup_close_fn(&c->init.host_proc_fd);
+	cleanup_close_fn(&c->init.seccomp_listener);
 	cleanup_close_fn(&c->state_dirfd);
 	seccomp_prog_clear(&c->init.seccomp);
 	mount_sources_close(c->init.mount_fds, c->spec ? c->spec->n_mounts : 0);
@@ -454,7 +472,7 @@ int create_run_begin(struct create_run *c, const struct create_opts *o,
 	if (clone_init(c, err) < 0 || drive_init(c, err) < 0 || finish(c, err) < 0)
 		return -1;
 	if (c->console_recv_fd >= 0 &&
-	    console_recv_fd(c->console_recv_fd, &c->console_master, err) < 0)
+	    unix_recv_fd(c->console_recv_fd, &c->console_master, err) < 0)
 		return -1;
 	return 0;
 }
@@ -464,7 +482,7 @@ void create_run_init(struct create_run *c)
 	memset(c, 0, sizeof(*c));
 	c->sync_fd = c->state_dirfd = c->console_recv_fd = c->console_master = -1;
 	c->init.sync_fd = c->init.console_fd = c->init.fifo_fd = -1;
-	c->init.host_proc_fd = c->init.rootfd = -1;
+	c->init.host_proc_fd = c->init.rootfd = c->init.seccomp_listener = -1;
 }
 
 int container_create(const struct create_opts *o, struct created *out,

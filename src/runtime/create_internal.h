@@ -39,6 +39,9 @@ int create_run_start(struct create_run *c, berr_t *err);
 int create_hook_state(struct create_run *c, enum container_status status,
 		      char **out, berr_t *err);
 
+int create_connect_listener(const struct spec_seccomp *sc,
+			    struct seccomp_prog *prog, int *fd, berr_t *err);
+
 int create_write_pid_file(const char *path, pid_t pid, berr_t *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include "common/cleanup.h"
 #include "common/proc.h"
 #include "common/syscalls.h"
+#include "common/unix_socket.h"
 #include "runtime/cgroup.h"
 #include "runtime/exe_guard.h"
 #include "runtime/console.h"
@@ -46,6 +47,8 @@ struct exec_run {
 	int sync[2];
 	int console_fd;   /* init side of the console socket */
 	int console_recv; /* our side when relaying */
+	int listener;     /* connected seccomp listenerPath, or -1 */
+	char *state_json; /* for the seccomp listener */
 	pid_t pid;
 };
 
@@ -89,7 +92,11 @@ static int child_setup(struct exec_run *x, struct process_target *t,
 	if (process_apply_limits(p, err) < 0 ||
 	    process_resolve(p, t, err) < 0)
 		return -1;
-	return process_finalize(p, x->seccomp.bpf ? &x->seccomp : NULL, err);
+	struct seccomp_listener l = { .sock = x->listener,
+				      .metadata = x->spec->linux.seccomp.listener_metadata,
+				      .state_json = x->state_json };
+
+	return process_finalize(p, x->seccomp.bpf ? &x->seccomp : NULL, &l, err);
 }
 
 static _Noreturn void child(struct exec_run *x)
@@ -103,6 +110,15 @@ static _Noreturn void child(struct exec_run *x)
 		process_exec(x->o->process, &target, x->o->preserve_fds, &err);
 	sync_send_error(x->sync[1], err);
 	_exit(err && err->errnum == ENOENT ? 127 : 126);
+}
+
+static int exec_state_json(struct exec_run *x, enum container_status status,
+			   berr_t *err)
+{
+	json_auto_t *o = state_to_json(&x->st, status);
+
+	x->state_json = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	return x->state_json ? 0 : err_set(err, ENOMEM, "encode state");
 }
 
 static int load(struct exec_run *x, berr_t *err)
@@ -125,6 +141,10 @@ static int load(struct exec_run *x, berr_t *err)
 	}
 	if (x->spec->linux.seccomp.set &&
 	    seccomp_compile(&x->spec->linux.seccomp, &x->seccomp, err) < 0)
+		return -1;
+	if (create_connect_listener(&x->spec->linux.seccomp, &x->seccomp,
+				    &x->listener, err) < 0 ||
+	    exec_state_json(x, status, err) < 0)
 		return -1;
 	return open_namespaces(x, err);
 }
@@ -209,7 +229,7 @@ static int attend(struct exec_run *x, int *exit_code, berr_t *err)
 	cleanup_close int master = -1;
 	int status = 0;
 
-	if (x->console_recv >= 0 && console_recv_fd(x->console_recv, &master, err) < 0)
+	if (x->console_recv >= 0 && unix_recv_fd(x->console_recv, &master, err) < 0)
 		return -1;
 	if (foreground_begin(&fg, master, err) < 0)
 		return -1;
@@ -233,6 +253,8 @@ static void exec_run_clear(struct exec_run *x, bool failed)
 	cleanup_close_fn(&x->sync[1]);
 	cleanup_close_fn(&x->console_fd);
 	cleanup_close_fn(&x->console_recv);
+	cleanup_close_fn(&x->listener);
+	free(x->state_json);
 	seccomp_prog_clear(&x->seccomp);
 	cgroup_clear(&x->cg);
 	spec_free(x->spec);
@@ -242,7 +264,7 @@ static void exec_run_clear(struct exec_run *x, bool failed)
 int container_exec(const struct exec_opts *o, int *exit_code, berr_t *err)
 {
 	struct exec_run x = { .o = o, .sync = { -1, -1 }, .console_fd = -1,
-			      .console_recv = -1 };
+			      .console_recv = -1, .listener = -1 };
 	int r;
 
 	for (size_t i = 0; i < N_NS; i++)

@@ -194,6 +194,7 @@ static _Noreturn void die(const char *stage, berr_t err)
 
 _Noreturn void init_main(struct init_ctx *ctx)
 {
+	struct seccomp_listener listener;
 	struct process_target target;
 	berr_t err = NULL;
 
@@ -215,8 +216,11 @@ _Noreturn void init_main(struct init_ctx *ctx)
 	close(ctx->sync_fd);
 	if (start_hooks(ctx, &err) < 0)
 		die("startContainer hook", err);
+	listener.sock = ctx->seccomp_listener;
+	listener.metadata = ctx->spec->linux.seccomp.listener_metadata;
+	listener.state_json = ctx->state_json;
 	if (process_finalize(ctx->spec->process, ctx->has_seccomp ? &ctx->seccomp : NULL,
-			     &err) < 0 ||
+			     &listener, &err) < 0 ||
 	    process_exec(ctx->spec->process, &target, ctx->preserve_fds, &err) < 0)
 		die("exec", err);
 	_exit(127);

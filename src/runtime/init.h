@@ -30,6 +30,7 @@ struct init_ctx {
 	unsigned preserve_fds; /* --preserve-fds plus socket activation */
 	int *mount_fds;  /* detached bind sources by mount index, or -1 */
 	int rootfd;      /* the bound rootfs, once rootfs_bind ran */
+	int seccomp_listener; /* connected linux.seccomp.listenerPath, or -1 */
 };
 
 /* Runs in the cloned child; never returns. */

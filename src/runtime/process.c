@@ -224,25 +224,27 @@ static int switch_user(const struct spec_user *u, berr_t *err)
 	return 0;
 }
 
-static int load_seccomp(const struct seccomp_prog *sc, berr_t *err)
+static int load_seccomp(const struct seccomp_prog *sc,
+			const struct seccomp_listener *listener, berr_t *err)
 {
-	int notify = -1;
+	cleanup_close int notify = -1;
 
 	if (!sc || !sc->bpf)
 		return 0;
 	if (seccomp_prog_load(sc, sc->notify ? &notify : NULL, err) < 0)
 		return err_prefix(err, "linux.seccomp");
-	if (notify >= 0)
-		close(notify);
+	if (notify >= 0 && listener && listener->sock >= 0)
+		return seccomp_send_listener(listener, notify, err);
 	return 0;
 }
 
 int process_finalize(const struct spec_process *p,
-		     const struct seccomp_prog *seccomp, berr_t *err)
+		     const struct seccomp_prog *seccomp,
+		     const struct seccomp_listener *listener, berr_t *err)
 {
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
 	 * the process may be about to lose: load it first then. */
-	if (!p->no_new_privileges && load_seccomp(seccomp, err) < 0)
+	if (!p->no_new_privileges && load_seccomp(seccomp, listener, err) < 0)
 		return -1;
 	if (p->caps.set && caps_drop_bounding(&p->caps, err) < 0)
 		return err_prefix(err, "process.capabilities.bounding");
@@ -254,7 +256,7 @@ int process_finalize(const struct spec_process *p,
 		return err_sys(err, "process.noNewPrivileges");
 	if (lsm_apply_exec_label(p, err) < 0)
 		return -1;
-	if (p->no_new_privileges && load_seccomp(seccomp, err) < 0)
+	if (p->no_new_privileges && load_seccomp(seccomp, listener, err) < 0)
 		return -1;
 	return set_affinity(p->cpu_affinity_final, "process.execCPUAffinity.final",
 			    err);

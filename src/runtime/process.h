@@ -26,9 +26,11 @@ struct process_target {
 int process_resolve(const struct spec_process *p, struct process_target *t,
 		    berr_t *err);
 
-/* Switch user, set capabilities, no_new_privs and seccomp. */
+/* Switch user, set capabilities, no_new_privs and seccomp; a filter's
+ * listener fd goes to listener when one is connected. */
 int process_finalize(const struct spec_process *p,
-		     const struct seccomp_prog *seccomp, berr_t *err);
+		     const struct seccomp_prog *seccomp,
+		     const struct seccomp_listener *listener, berr_t *err);
 
 /* Close every fd but stdio and the preserved ones, then execve.  Only
  * returns on failure. */

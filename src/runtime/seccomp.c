@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+
+#include "common/unix_socket.h"
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -463,4 +465,25 @@ json_t *seccomp_features(void)
 			 "actions", names_of(actions), "operators", names_of(ops),
 			 "archs", names_of(arches), "knownFlags", names_of(flags),
 			 "supportedFlags", names_of(flags), "libseccompVersion", version);
+}
+
+int seccomp_send_listener(const struct seccomp_listener *l, int notify_fd,
+			  berr_t *err)
+{
+	json_t *state = json_loads(l->state_json ? l->state_json : "{}", 0, NULL);
+	json_t *msg = json_pack("{s:s, s:[s], s:O, s:s, s:o}", "ociVersion", "1.0.0",
+				"fds", "seccompFd", "pid",
+				json_object_get(state, "pid") ? json_object_get(state, "pid")
+							      : json_integer(0),
+				"metadata", l->metadata ? l->metadata : "",
+				"state", state ? state : json_object());
+	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	int r;
+
+	json_decref(msg);
+	if (!text)
+		return err_set(err, ENOMEM, "linux.seccomp.listenerPath: encode the state");
+	r = unix_send_fd(l->sock, notify_fd, text, strlen(text), err);
+	free(text);
+	return r < 0 ? err_prefix(err, "linux.seccomp.listenerPath") : 0;
 }

@@ -37,6 +37,18 @@ int seccomp_prog_load(const struct seccomp_prog *prog, int *notify_fd,
 
 void seccomp_prog_clear(struct seccomp_prog *prog);
 
+/* Where the listener fd of a filter goes (linux.seccomp.listenerPath). */
+struct seccomp_listener {
+	int sock;               /* connected to listenerPath, or -1 */
+	const char *metadata;   /* listenerMetadata, may be NULL */
+	const char *state_json; /* the container's state */
+};
+
+/* Send notify_fd with the OCI container process state: {"ociVersion",
+ * "fds": ["seccompFd"], "pid", "metadata", "state"}. */
+int seccomp_send_listener(const struct seccomp_listener *l, int notify_fd,
+			  berr_t *err);
+
 /* The "linux.seccomp" object of `features`: the names berth accepts. */
 json_t *seccomp_features(void);
 

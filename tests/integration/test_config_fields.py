@@ -392,3 +392,34 @@ def test_mount_destination_behind_dangling_symlink(rt, bundle, link):
     assert_exit(res, 0)
     assert lines(res) == ["1"], f"expected the tmpfs at /foo/bar/not/here, saw {res.stdout!r}"
     assert (bundle.rootfs / "foo" / "bar" / "not" / "here").is_dir()
+
+
+def test_seccomp_listener_gets_fd_and_state(rt, bundle, short_tmp):
+    import json as jsonlib
+    import socket
+    path = short_tmp / "seccomp.sock"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(str(path))
+    srv.listen(1)
+    srv.settimeout(10)
+    bundle.cfg["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
+                                      "listenerPath": str(path),
+                                      "listenerMetadata": "berth-meta"}
+    bundle.sh("sleep 1000")
+    rt.create(bundle.cid, bundle)
+    rt.start(bundle.cid)
+    conn, _ = srv.accept()
+    msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
+    conn.close()
+    srv.close()
+    try:
+        assert len(fds) == 1, "expected one fd"
+        kind = os.readlink(f"/proc/self/fd/{fds[0]}")
+        assert "seccomp" in kind, f"expected a seccomp notify fd, got {kind}"
+    finally:
+        for fd in fds:
+            os.close(fd)
+    state = jsonlib.loads(msg)
+    assert state["fds"] == ["seccompFd"] and state["metadata"] == "berth-meta", state
+    assert state["state"]["id"] == bundle.cid and state["pid"] == rt.state(bundle.cid)["pid"], state
+    rt.kill(bundle.cid)
