@@ -424,6 +424,22 @@ int create_run_start(struct create_run *c, berr_t *err)
 	return 0;
 }
 
+/* The runtime spec: a create that fails once the container exists goes on
+ * to delete, and delete runs the poststop hooks. */
+static void poststop_after_failure(struct create_run *c)
+{
+	cleanup_free char *json = NULL;
+	berr_t err = NULL;
+
+	if (!c->spec || !c->spec->hooks[HOOK_POSTSTOP].n || !c->state.id)
+		return;
+	c->pid = 0;
+	if (create_hook_state(c, STATUS_STOPPED, &json, &err) == 0 &&
+	    hooks_run(c->spec, HOOK_POSTSTOP, json, &err) < 0)
+		log_warn("%s", err_msg(err));
+	err_free(&err);
+}
+
 void create_run_cleanup(struct create_run *c, bool failed)
 {
 	berr_t ignored = NULL;
@@ -433,8 +449,10 @@ void create_run_cleanup(struct create_run *c, bool failed)
 	if (failed && c->cgroup_created)
 		c->cg.ops->destroy(&c->cg, &ignored);
 	err_free(&ignored);
-	if (failed && c->state_created)
+	if (failed && c->state_created) {
+		poststop_after_failure(c);
 		state_dir_remove(c->opts->root, c->opts->id, &ignored);
+	}
 	err_free(&ignored);
 	cleanup_close_fn(&c->sync_fd);
 	cleanup_close_fn(&c->init.sync_fd);

@@ -134,3 +134,20 @@ def test_failing_prestart_hook_aborts_create(rt, bundle):
     res = rt.run("create", "--bundle", bundle.path, bundle.cid)
     assert res.returncode != 0, f"expected create to fail with a failing hook:\n{res.describe()}"
     assert_nothing_left(rt)
+
+
+def test_poststop_runs_when_a_create_hook_fails(rt, bundle, tmp_path):
+    """Runtime spec: a failing createRuntime hook stops the container and
+    the lifecycle continues with delete, which runs poststop."""
+    marker = tmp_path / "poststop-ran"
+    script = tmp_path / "poststop.sh"
+    script.write_text(f"#!/bin/sh\ncat > {marker}\n")
+    script.chmod(0o755)
+    bundle.cfg["hooks"] = {"createRuntime": [{"path": "/bin/false"}],
+                           "poststop": [{"path": str(script)}]}
+    bundle.set_args("true")
+    res = rt.run("create", "--bundle", bundle.path, bundle.cid)
+    assert res.returncode != 0, f"expected create to fail:\n{res.describe()}"
+    assert marker.exists(), "expected the poststop hook to run after the failed create"
+    assert '"status":"stopped"' in marker.read_text().replace(" ", ""), marker.read_text()
+    assert_nothing_left(rt)

@@ -156,6 +156,11 @@ static int dispatch(int argc, char **argv, struct rt_globals *g,
 	*error_code = v->error_code;
 	argc -= optind;
 	argv += optind;
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("Usage: berth runtime %s\n\n%s (see docs/berth-runtime.md)\n",
+		       v->usage, v->summary);
+		return 0;
+	}
 	optind = 1;
 	return v->fn(g, argc, argv, err);
 }
