@@ -35,11 +35,25 @@
 #include "runtime/state.h"
 #include "runtime/sync.h"
 
+/* The bundle as the caller named it, made absolute but not resolved:
+ * hooks and state show that path, as runc and crun do. */
 static int resolve_bundle(const struct create_opts *o, char **out, berr_t *err)
 {
-	*out = realpath(o->bundle ? o->bundle : ".", NULL);
-	if (!*out)
-		return err_sys(err, "bundle '%s'", o->bundle ? o->bundle : ".");
+	const char *b = o->bundle ? o->bundle : ".";
+	char cwd[PATH_MAX];
+	struct stat st;
+
+	if (stat(b, &st) < 0)
+		return err_sys(err, "bundle '%s'", b);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(err, ENOTDIR, "bundle '%s' is not a directory", b);
+	if (b[0] == '/' && asprintf(out, "%s", b) >= 0)
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return err_sys(err, "bundle '%s'", b);
+	if (strcmp(b, ".") == 0 ? asprintf(out, "%s", cwd) < 0 :
+				  asprintf(out, "%s/%s", cwd, b) < 0)
+		return err_sys(err, "bundle '%s'", b);
 	return 0;
 }
 
@@ -48,17 +62,19 @@ static int resolve_bundle(const struct create_opts *o, char **out, berr_t *err)
 static int resolve_rootfs(const char *bundle, const char *path, char **out,
 			  berr_t *err)
 {
-	cleanup_free char *joined = NULL;
-	size_t blen = strlen(bundle);
+	cleanup_free char *joined = NULL, *real_bundle = realpath(bundle, NULL);
 	struct stat st;
 
-	if (path[0] != '/' && asprintf(&joined, "%s/%s", bundle, path) < 0)
+	if (!real_bundle)
+		return err_sys(err, "bundle '%s'", bundle);
+	if (path[0] != '/' && asprintf(&joined, "%s/%s", real_bundle, path) < 0)
 		return err_sys(err, "root.path");
 	*out = realpath(joined ? joined : path, NULL);
 	if (!*out)
 		return err_sys(err, "root.path: '%s'", path);
 	if (path[0] != '/' &&
-	    (strncmp(*out, bundle, blen) != 0 || (*out)[blen] != '/'))
+	    (strncmp(*out, real_bundle, strlen(real_bundle)) != 0 ||
+	     (*out)[strlen(real_bundle)] != '/'))
 		return err_set(err, EINVAL, "root.path: '%s' resolves to '%s', outside the bundle",
 			       path, *out);
 	if (stat(*out, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -130,12 +146,10 @@ static char *cgroup_path_for(const struct spec *spec, const char *id)
 	return path;
 }
 
-static int setup_cgroup(struct create_run *c, berr_t *err)
+/* Only where the cgroup will be: creating it happens after the clone,
+ * while the init builds its mounts (see init_await_go). */
+static int plan_cgroup(struct create_run *c, berr_t *err)
 {
-	cleanup_free struct spec_device_rule *rules = NULL;
-	struct spec_resources res;
-	size_t n;
-
 	if (c->opts->cgroups_disabled)
 		return 0;
 	c->cgroup_path = cgroup_path_for(c->spec, c->opts->id);
@@ -146,10 +160,24 @@ static int setup_cgroup(struct create_run *c, berr_t *err)
 			       c->cgroup_path);
 	/* BERTH_CGROUP_ROOT points at another cgroupfs mount, e.g. the
 	 * cgroup2 half of a hybrid host. */
-	if (cgroup_init(&c->cg, getenv("BERTH_CGROUP_ROOT"), c->cgroup_path, err) < 0 ||
-	    c->cg.ops->create(&c->cg, err) < 0)
+	if (cgroup_init(&c->cg, getenv("BERTH_CGROUP_ROOT"), c->cgroup_path, err) < 0)
 		return err_prefix(err, "linux.cgroupsPath");
+	c->cgroup_planned = true;
+	return 0;
+}
+
+static int make_cgroup(struct create_run *c, berr_t *err)
+{
+	cleanup_free struct spec_device_rule *rules = NULL;
+	struct spec_resources res;
+	size_t n;
+
+	if (!c->cgroup_planned)
+		return 0;
+	/* Set first: a create that fails half way is undone too. */
 	c->cgroup_created = true;
+	if (c->cg.ops->create(&c->cg, err) < 0)
+		return err_prefix(err, "linux.cgroupsPath");
 	if (devices_cgroup_rules(c->spec, &rules, &n, err) < 0)
 		return -1;
 	/* The config's rules plus the defaults every container needs. */
@@ -478,16 +506,17 @@ int create_run_begin(struct create_run *c, const struct create_opts *o,
 {
 	c->opts = o;
 	c->init.opts = o;
-	if (prepare(c, err) < 0 || setup_cgroup(c, err) < 0 ||
-	    fill_state(c, err) < 0 || connect_console(c, err) < 0)
+	if (prepare(c, err) < 0 || plan_cgroup(c, err) < 0 ||
+	    connect_console(c, err) < 0)
 		return -1;
 	c->init.spec = c->spec;
 	c->init.bundle = c->bundle;
 	c->init.rootfs = c->rootfs;
-	c->init.cgroup = c->cgroup_created ? &c->cg : NULL;
-	c->init.cgroup_root = c->cgroup_created ? c->cg.root : NULL;
-	c->init.cgroup_path = c->cgroup_created ? c->cgroup_path : NULL;
-	if (clone_init(c, err) < 0 || drive_init(c, err) < 0 || finish(c, err) < 0)
+	c->init.cgroup = c->cgroup_planned ? &c->cg : NULL;
+	c->init.cgroup_root = c->cgroup_planned ? c->cg.root : NULL;
+	c->init.cgroup_path = c->cgroup_planned ? c->cgroup_path : NULL;
+	if (clone_init(c, err) < 0 || make_cgroup(c, err) < 0 ||
+	    fill_state(c, err) < 0 || drive_init(c, err) < 0 || finish(c, err) < 0)
 		return -1;
 	if (c->console_recv_fd >= 0 &&
 	    unix_recv_fd(c->console_recv_fd, &c->console_master, err) < 0)

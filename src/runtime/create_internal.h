@@ -15,7 +15,7 @@ struct create_run {
 	struct spec *spec;
 	char *bundle, *rootfs, *cgroup_path;
 	struct cgroup cg;
-	bool cgroup_created, state_created;
+	bool cgroup_planned, cgroup_created, state_created;
 	bool relay_console; /* foreground run with a terminal */
 	bool start_by_sync; /* run: no exec.fifo, SYNC_START instead */
 	int state_dirfd;

@@ -102,6 +102,21 @@ static int process_setup(struct init_ctx *ctx, struct process_target *t,
 	return process_resolve(spec->process, t, err);
 }
 
+int init_await_go(struct init_ctx *ctx, berr_t *err)
+{
+	if (ctx->got_go)
+		return 0;
+	if (sync_expect(ctx->sync_fd, SYNC_GO, &ctx->state_json, err) < 0)
+		return -1;
+	/* Itself, through the host's cgroupfs (see cgroup_ops.enter). */
+	if (ctx->cgroup && ctx->cgroup->ops->enter(ctx->cgroup, 0, err) < 0)
+		return err_prefix(err, "join cgroup");
+	if (ns_enter_cgroup(ctx->spec, err) < 0)
+		return -1;
+	ctx->got_go = true;
+	return 0;
+}
+
 static int mount_setup(struct init_ctx *ctx, berr_t *err)
 {
 	const struct spec *spec = ctx->spec;
@@ -112,9 +127,12 @@ static int mount_setup(struct init_ctx *ctx, berr_t *err)
 	 * (with capabilities only inside) until the rootfs is bound, so its
 	 * path stays reachable when the namespace's root maps to an
 	 * unprivileged host user; then it becomes that root, which owns what
-	 * it creates on the container's own filesystems. */
-	if (rootfs_bind(ctx, err) < 0 || ns_become_root(ctx->spec, err) < 0 ||
-	    rootfs_populate(ctx, err) < 0)
+	 * it creates on the container's own filesystems.  The id maps come
+	 * before SYNC_GO, and the cgroup is joined as the host's root. */
+	if (rootfs_bind(ctx, err) < 0 ||
+	    (ns_is_new(spec, CLONE_NEWUSER) && init_await_go(ctx, err) < 0) ||
+	    ns_become_root(ctx->spec, err) < 0 || rootfs_populate(ctx, err) < 0 ||
+	    init_await_go(ctx, err) < 0)
 		return -1;
 	/* prestart and createRuntime run in the runtime's namespaces, now
 	 * that ours exist but before pivot_root. */
@@ -130,12 +148,8 @@ static int setup(struct init_ctx *ctx, struct process_target *t, berr_t *err)
 {
 	const struct spec *spec = ctx->spec;
 
-	/* First, while host paths are still ours: see cgroup_ops.enter. */
-	if (ctx->cgroup && ctx->cgroup->ops->enter(ctx->cgroup, 0, err) < 0)
-		return err_prefix(err, "join cgroup");
 	if (ns_enter(spec, ctx->sync_fd, ctx->clone_did_namespaces, err) < 0 ||
-	    sync_expect(ctx->sync_fd, SYNC_GO, &ctx->state_json, err) < 0 ||
-	    ns_enter_cgroup(spec, err) < 0 || mount_setup(ctx, err) < 0 ||
+	    mount_setup(ctx, err) < 0 ||
 	    apply_sysctl(spec, err) < 0 ||
 	    make_cwd(spec->process, err) < 0 || rootfs_finish(ctx, err) < 0 ||
 	    set_names(spec, err) < 0)

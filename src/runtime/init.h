@@ -26,12 +26,19 @@ struct init_ctx {
 	int fifo_fd;     /* O_PATH exec.fifo in the state dir, or -1 when
 			  * the runtime starts us over sync_fd (run) */
 	int host_proc_fd; /* host /proc, to reopen the fifo after pivot */
-	char *state_json; /* for hooks the init runs itself */
+	char *state_json; /* for hooks the init runs itself (from SYNC_GO) */
+	bool got_go;      /* SYNC_GO received: the cgroup exists and is joined */
 	unsigned preserve_fds; /* --preserve-fds plus socket activation */
 	int *mount_fds;  /* detached bind sources by mount index, or -1 */
 	int rootfd;      /* the bound rootfs, once rootfs_bind ran */
 	int seccomp_listener; /* connected linux.seccomp.listenerPath, or -1 */
 };
+
+/* The runtime creates the cgroup while the init builds its mounts; the
+ * init waits for SYNC_GO, joins the cgroup and unshares its cgroup
+ * namespace only when it needs them (a cgroup mount, a user namespace
+ * switch, the end of the mounts).  Idempotent. */
+int init_await_go(struct init_ctx *ctx, berr_t *err);
 
 /* Runs in the cloned child; never returns. */
 _Noreturn void init_main(struct init_ctx *ctx);

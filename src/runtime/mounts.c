@@ -382,7 +382,25 @@ static int copy_up(int from, int to, berr_t *err)
 	return 0;
 }
 
-static int mount_one(const struct init_ctx *ctx, int rootfd, size_t i,
+static bool on_root(const struct spec_mount *m)
+{
+	return m->destination[strspn(m->destination, "/")] == '\0';
+}
+
+/* A mount on "/" itself (crun's tmpfs + tmpcopyup over the rootfs) covers
+ * the rootfs: later mounts and pivot_root go to the new top. */
+static int reopen_root(struct init_ctx *ctx, berr_t *err)
+{
+	int fd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_sys(err, "open the new root '%s'", ctx->rootfs);
+	close(ctx->rootfd);
+	ctx->rootfd = fd;
+	return 0;
+}
+
+static int mount_one(struct init_ctx *ctx, int rootfd, size_t i,
 		     berr_t *err)
 {
 	const struct spec_mount *m = &ctx->spec->mounts[i];
@@ -401,10 +419,12 @@ static int mount_one(const struct init_ctx *ctx, int rootfd, size_t i,
 	if (m->bind)
 		r = mount_bind(ctx, rootfd, i, dir, &fd, err);
 	else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)
-		r = mount_cgroup(ctx, rootfd, m, &fd, err);
+		r = init_await_go(ctx, err) < 0 ? -1 :
+		    mount_cgroup(ctx, rootfd, m, &fd, err);
 	else
 		r = mount_fs(ctx, rootfd, m, &fd, err);
-	if (r < 0 || reopen(rootfd, m, dir, &fd, err) < 0)
+	if (r < 0 || (on_root(m) && reopen_root(ctx, err) < 0) ||
+	    reopen(on_root(m) ? ctx->rootfd : rootfd, m, dir, &fd, err) < 0)
 		return -1;
 	if (under >= 0 && copy_up(under, fd, err) < 0)
 		return -1;
@@ -414,10 +434,10 @@ static int mount_one(const struct init_ctx *ctx, int rootfd, size_t i,
 	return mount_attrs(fd, m, err);
 }
 
-int mounts_apply(const struct init_ctx *ctx, int rootfd, berr_t *err)
+int mounts_apply(struct init_ctx *ctx, berr_t *err)
 {
 	for (size_t i = 0; i < ctx->spec->n_mounts; i++)
-		if (mount_one(ctx, rootfd, i, err) < 0)
+		if (mount_one(ctx, ctx->rootfd, i, err) < 0)
 			return err_prefix(err, "mounts[%zu]", i);
 	return 0;
 }

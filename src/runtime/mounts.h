@@ -7,7 +7,8 @@
 #include "common/error.h"
 #include "runtime/init.h"
 
-int mounts_apply(const struct init_ctx *ctx, int rootfd, berr_t *err);
+/* A cgroup mount first waits for the container's cgroup (init_await_go). */
+int mounts_apply(struct init_ctx *ctx, berr_t *err);
 
 /* Remount an existing mount point read-only (plus flags), keeping the
  * flags the kernel locks in a user namespace. */

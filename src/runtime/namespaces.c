@@ -143,10 +143,8 @@ unsigned long ns_clone_flags(const struct spec *spec, bool *all)
 
 int ns_become_root(const struct spec *spec, berr_t *err)
 {
-	/* The namespace's root, so the setup that follows is allowed.  A
-	 * namespace without mappings (crun accepts one) has no root to be. */
-	if (ns_is_new(spec, CLONE_NEWUSER) && spec->linux.n_uid_mappings &&
-	    spec->linux.n_gid_mappings &&
+	/* The namespace's root, so the setup that follows is allowed. */
+	if (ns_is_new(spec, CLONE_NEWUSER) &&
 	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return err_sys(err, "become root in the user namespace");
 	return 0;
@@ -242,12 +240,16 @@ static int write_map(pid_t pid, const char *file, const struct spec_idmap *m,
 int ns_write_id_maps(pid_t pid, const struct spec *spec, berr_t *err)
 {
 	const struct spec_linux *l = &spec->linux;
+	/* No mappings given (crun accepts that): the namespace's root is
+	 * the caller, as a rootless runtime would map it. */
+	struct spec_idmap self_uid = { 0, (uint32_t)geteuid(), 1 };
+	struct spec_idmap self_gid = { 0, (uint32_t)getegid(), 1 };
 
-	if (l->n_uid_mappings && write_map(pid, "uid_map", l->uid_mappings,
-					   l->n_uid_mappings, err) < 0)
+	if (write_map(pid, "uid_map", l->n_uid_mappings ? l->uid_mappings : &self_uid,
+		      l->n_uid_mappings ? l->n_uid_mappings : 1, err) < 0)
 		return err_prefix(err, "linux.uidMappings");
-	if (l->n_gid_mappings && write_map(pid, "gid_map", l->gid_mappings,
-					   l->n_gid_mappings, err) < 0)
+	if (write_map(pid, "gid_map", l->n_gid_mappings ? l->gid_mappings : &self_gid,
+		      l->n_gid_mappings ? l->n_gid_mappings : 1, err) < 0)
 		return err_prefix(err, "linux.gidMappings");
 	return 0;
 }

@@ -149,9 +149,9 @@ int rootfs_bind(struct init_ctx *ctx, berr_t *err)
 	return 0;
 }
 
-int rootfs_populate(const struct init_ctx *ctx, berr_t *err)
+int rootfs_populate(struct init_ctx *ctx, berr_t *err)
 {
-	if (mounts_apply(ctx, ctx->rootfd, err) < 0)
+	if (mounts_apply(ctx, err) < 0)
 		return -1;
 	if (!mounts_has_destination(ctx->spec, "/dev") && !ctx->spec->linux.n_devices)
 		return 0;

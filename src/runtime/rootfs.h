@@ -14,7 +14,7 @@
 int rootfs_bind(struct init_ctx *ctx, berr_t *err);
 
 /* Then, as the container's root: the config's mounts and devices. */
-int rootfs_populate(const struct init_ctx *ctx, berr_t *err);
+int rootfs_populate(struct init_ctx *ctx, berr_t *err);
 
 /* pivot_root (or MS_MOVE + chroot with --no-pivot) and drop the old root. */
 int rootfs_pivot(const struct init_ctx *ctx, berr_t *err);

@@ -471,7 +471,7 @@ int seccomp_send_listener(const struct seccomp_listener *l, int notify_fd,
 			  berr_t *err)
 {
 	json_t *state = json_loads(l->state_json ? l->state_json : "{}", 0, NULL);
-	json_t *msg = json_pack("{s:s, s:[s], s:O, s:s, s:o}", "ociVersion", "1.0.0",
+	json_t *msg = json_pack("{s:s, s:[s], s:O, s:s, s:o}", "ociVersion", "0.2.0",
 				"fds", "seccompFd", "pid",
 				json_object_get(state, "pid") ? json_object_get(state, "pid")
 							      : json_integer(0),

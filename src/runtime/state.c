@@ -29,16 +29,17 @@ const char *status_name(enum container_status s)
 
 int state_check_id(const char *id, berr_t *err)
 {
-	size_t len = strlen(id);
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
+				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-.";
+	size_t len = strlen(id), ok = strspn(id, allowed);
 
 	if (len == 0 || len > 1024)
-		return err_set(err, EINVAL, "invalid container id '%s': empty or too long",
+		return err_set(err, EINVAL, "invalid container ID '%s': empty or longer than 1024",
 			       id);
-	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0 ||
-	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		       "0123456789_+-.") != len)
-		return err_set(err, EINVAL, "invalid container id '%s': only letters, digits and _+-. are allowed",
-			       id);
+	/* A leading dot would hide the record in the state root. */
+	if (ok < len || id[0] == '.')
+		return err_set(err, EINVAL, "invalid container ID '%s': invalid character '%c' (letters, digits and _+-. are allowed, not a leading .)",
+			       id, ok < len ? id[ok] : '.');
 	return 0;
 }
 

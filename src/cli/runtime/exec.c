@@ -83,11 +83,28 @@ static void add_caps(json_t *proc, json_t *caps)
 	}
 }
 
+/* --env K=V replaces K in the container's env (as runc does) or adds it. */
+static void env_set(json_t *env, json_t *entry)
+{
+	const char *kv = json_string_value(entry);
+	size_t klen = strcspn(kv, "=") + 1, i;
+	json_t *old;
+
+	json_array_foreach(env, i, old) {
+		if (json_is_string(old) && strncmp(json_string_value(old), kv, klen) == 0) {
+			json_array_set(env, i, entry);
+			return;
+		}
+	}
+	json_array_append(env, entry);
+}
+
 static int apply(json_t *proc, struct overrides *ov, char **args, berr_t *err)
 {
-	json_t *argv = json_array(), *env = json_object_get(proc, "env");
+	json_t *argv = json_array(), *env = json_object_get(proc, "env"), *item;
+	size_t i;
 
-	for (size_t i = 0; args[i]; i++)
+	for (i = 0; args[i]; i++)
 		json_array_append_new(argv, json_string(args[i]));
 	json_object_set_new(proc, "args", argv);
 	json_object_set_new(proc, "terminal", json_boolean(ov->tty));
@@ -95,7 +112,8 @@ static int apply(json_t *proc, struct overrides *ov, char **args, berr_t *err)
 		env = json_array();
 		json_object_set_new(proc, "env", env);
 	}
-	json_array_extend(env, ov->env);
+	json_array_foreach(ov->env, i, item)
+		env_set(env, item);
 	if (ov->cwd)
 		json_object_set_new(proc, "cwd", json_string(ov->cwd));
 	if (ov->user && set_user(proc, ov->user, err) < 0)
