@@ -442,13 +442,10 @@ int create_run_start(struct create_run *c, berr_t *err)
 
 	if (sync_send(c->sync_fd, SYNC_START, NULL, 0, err) < 0)
 		return -1;
-	/* poststart failures are reported but do not undo the start. */
 	if (c->spec->hooks[HOOK_POSTSTART].n &&
-	    create_hook_state(c, STATUS_RUNNING, &json, err) == 0 &&
-	    hooks_run(c->spec, HOOK_POSTSTART, json, err) < 0) {
-		log_warn("%s", err_msg(*err));
-		err_free(err);
-	}
+	    create_hook_state(c, STATUS_RUNNING, &json, err) == 0)
+		hooks_run_warn(c->spec, HOOK_POSTSTART, json);
+	err_free(err);
 	return 0;
 }
 
@@ -462,9 +459,8 @@ static void poststop_after_failure(struct create_run *c)
 	if (!c->spec || !c->spec->hooks[HOOK_POSTSTOP].n || !c->state.id)
 		return;
 	c->pid = 0;
-	if (create_hook_state(c, STATUS_STOPPED, &json, &err) == 0 &&
-	    hooks_run(c->spec, HOOK_POSTSTOP, json, &err) < 0)
-		log_warn("%s", err_msg(err));
+	if (create_hook_state(c, STATUS_STOPPED, &json, &err) == 0)
+		hooks_run_warn(c->spec, HOOK_POSTSTOP, json);
 	err_free(&err);
 }
 
@@ -515,8 +511,14 @@ int create_run_begin(struct create_run *c, const struct create_opts *o,
 	c->init.cgroup = c->cgroup_planned ? &c->cg : NULL;
 	c->init.cgroup_root = c->cgroup_planned ? c->cg.root : NULL;
 	c->init.cgroup_path = c->cgroup_planned ? c->cgroup_path : NULL;
-	if (clone_init(c, err) < 0 || make_cgroup(c, err) < 0 ||
-	    fill_state(c, err) < 0 || drive_init(c, err) < 0 || finish(c, err) < 0)
+	if (clone_init(c, err) < 0)
+		return -1;
+	if (make_cgroup(c, err) < 0 || fill_state(c, err) < 0 ||
+	    drive_init(c, err) < 0) {
+		sync_peer_error(c->sync_fd, err);
+		return -1;
+	}
+	if (finish(c, err) < 0)
 		return -1;
 	if (c->console_recv_fd >= 0 &&
 	    unix_recv_fd(c->console_recv_fd, &c->console_master, err) < 0)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/proc.h"
 #include "common/syscalls.h"
 
@@ -82,8 +83,8 @@ static int wait_hook(pid_t pid, int64_t timeout_s, int *status)
 	}
 }
 
-static int run_one(const struct spec_hook *h, const char *where,
-		   const char *state_json, berr_t *err)
+static int run_one(const struct spec_hook *h, const char *kind,
+		   const char *where, const char *state_json, berr_t *err)
 {
 	int fds[2], status = 0;
 	pid_t pid;
@@ -113,8 +114,8 @@ static int run_one(const struct spec_hook *h, const char *where,
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	return err_set(err, ECHILD, "%s: '%s' failed with exit status %d", where,
-		       h->path, proc_exit_code(status));
+	return err_set(err, ECHILD, "%s: '%s': %s hook failed with exit code %d",
+		       where, h->path, kind, proc_exit_code(status));
 }
 
 int hooks_run(const struct spec *spec, enum spec_hook_kind kind,
@@ -126,8 +127,26 @@ int hooks_run(const struct spec *spec, enum spec_hook_kind kind,
 		char where[64];
 
 		snprintf(where, sizeof(where), "hooks.%s[%zu]", spec_hook_name(kind), i);
-		if (run_one(&l->hooks[i], where, state_json, err) < 0)
+		if (run_one(&l->hooks[i], spec_hook_name(kind), where, state_json,
+			    err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+void hooks_run_warn(const struct spec *spec, enum spec_hook_kind kind,
+		    const char *state_json)
+{
+	const struct spec_hook_list *l = &spec->hooks[kind];
+
+	for (size_t i = 0; i < l->n; i++) {
+		berr_t err = NULL;
+		char where[64];
+
+		snprintf(where, sizeof(where), "hooks.%s[%zu]", spec_hook_name(kind), i);
+		if (run_one(&l->hooks[i], spec_hook_name(kind), where,
+			    state_json ? state_json : "{}", &err) < 0)
+			log_warn("%s", err_msg(err));
+		err_free(&err);
+	}
 }

@@ -10,4 +10,9 @@
 int hooks_run(const struct spec *spec, enum spec_hook_kind kind,
 	      const char *state_json, berr_t *err);
 
+/* poststart and poststop: every hook runs; a failure is a warning (the
+ * runtime spec: the lifecycle continues as if it had succeeded). */
+void hooks_run_warn(const struct spec *spec, enum spec_hook_kind kind,
+		    const char *state_json);
+
 #endif

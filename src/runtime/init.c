@@ -23,6 +23,7 @@
 #include "common/fs.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
+#include "runtime/mounts.h"
 #include "runtime/namespaces.h"
 #include "runtime/process.h"
 #include "runtime/rootfs.h"
@@ -122,15 +123,17 @@ static int mount_setup(struct init_ctx *ctx, berr_t *err)
 	const struct spec *spec = ctx->spec;
 	bool hooks = spec->hooks[HOOK_PRESTART].n ||
 		     spec->hooks[HOOK_CREATE_RUNTIME].n;
+	bool userns = ns_is_new(spec, CLONE_NEWUSER);
 
 	/* In a new user namespace the init keeps the host's root identity
-	 * (with capabilities only inside) until the rootfs is bound, so its
-	 * path stays reachable when the namespace's root maps to an
-	 * unprivileged host user; then it becomes that root, which owns what
-	 * it creates on the container's own filesystems.  The id maps come
-	 * before SYNC_GO, and the cgroup is joined as the host's root. */
+	 * (with capabilities only inside) while it binds the rootfs and
+	 * creates the mount points on it, which the namespace's root may not
+	 * reach; then it becomes that root, which owns what it creates on the
+	 * container's own filesystems.  The id maps come before SYNC_GO, and
+	 * the cgroup is joined as the host's root. */
 	if (rootfs_bind(ctx, err) < 0 ||
-	    (ns_is_new(spec, CLONE_NEWUSER) && init_await_go(ctx, err) < 0) ||
+	    (userns && (init_await_go(ctx, err) < 0 ||
+			mounts_make_destinations(ctx, err) < 0)) ||
 	    ns_become_root(ctx->spec, err) < 0 || rootfs_populate(ctx, err) < 0 ||
 	    init_await_go(ctx, err) < 0)
 		return -1;

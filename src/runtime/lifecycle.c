@@ -137,12 +137,9 @@ int container_start(const char *root, const char *id, berr_t *err)
 			id, status_name(l.status));
 	else if (release_init(root, &l, err) == 0)
 		r = 0;
-	/* poststart failures are reported but do not undo the start. */
-	if (r == 0 && l.spec->hooks[HOOK_POSTSTART].n &&
-	    (json = hook_state(&l, STATUS_RUNNING)) &&
-	    hooks_run(l.spec, HOOK_POSTSTART, json, err) < 0) {
-		log_warn("%s", err_msg(*err));
-		err_free(err);
+	if (r == 0 && l.spec->hooks[HOOK_POSTSTART].n) {
+		json = hook_state(&l, STATUS_RUNNING);
+		hooks_run_warn(l.spec, HOOK_POSTSTART, json);
 	}
 	loaded_clear(&l);
 	return r;
@@ -218,11 +215,10 @@ int lifecycle_remove(const char *root, const struct container_state *st,
 			log_warn("%s", err_msg(*err));
 		err_free(err);
 	}
-	if (spec->hooks[HOOK_POSTSTOP].n && (o = state_to_json(st, STATUS_STOPPED)) &&
-	    (json = json_dumps(o, JSON_COMPACT)) &&
-	    hooks_run(spec, HOOK_POSTSTOP, json, err) < 0) {
-		log_warn("%s", err_msg(*err));
-		err_free(err);
+	if (spec->hooks[HOOK_POSTSTOP].n) {
+		o = state_to_json(st, STATUS_STOPPED);
+		json = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		hooks_run_warn(spec, HOOK_POSTSTOP, json);
 	}
 	return state_dir_remove(root, st->id, err);
 }

@@ -162,17 +162,35 @@ static int mount_bind(const struct init_ctx *ctx, int rootfd, size_t i,
 
 /* sysfs and mqueue refuse to mount where the container does not own the
  * matching namespace; runc falls back to binding the host's, and so do we. */
+/* A tmpfs without mode= takes the mode of the directory it covers, so a
+ * mount point prepared in the image keeps its permissions (as crun). */
+static char *tmpfs_data(const struct spec_mount *m, int fd)
+{
+	struct stat st;
+	char *data = NULL;
+
+	if (strcmp(m->type, "tmpfs") != 0 || (m->data && strstr(m->data, "mode=")) ||
+	    fstat(fd, &st) < 0)
+		return m->data ? strdup(m->data) : NULL;
+	if (asprintf(&data, "%s%smode=%o", m->data ? m->data : "", m->data ? "," : "",
+		     st.st_mode & 07777) < 0)
+		return NULL;
+	return data;
+}
+
 static int mount_fs(const struct init_ctx *ctx, int rootfd,
 		    const struct spec_mount *m, int *fd, berr_t *err)
 {
 	unsigned long flags = m->flags & ~(MS_REC | PROPAGATION_FLAGS);
+	cleanup_free char *data = NULL;
 	const char *fallback = NULL;
 	struct fd_path p;
 
 	if (reopen(rootfd, m, true, fd, err) < 0)
 		return -1;
+	data = tmpfs_data(m, *fd);
 	if (mount(m->source ? m->source : m->type, fd_path(&p, *fd), m->type,
-		  flags, m->data) == 0)
+		  flags, data) == 0)
 		return 0;
 	if (strcmp(m->type, "sysfs") == 0)
 		fallback = "/sys";
@@ -432,6 +450,43 @@ static int mount_one(struct init_ctx *ctx, int rootfd, size_t i,
 	    mount(NULL, fd_path(&p, fd), NULL, m->propagation, NULL) < 0)
 		return err_sys(err, "set propagation of '%s'", m->destination);
 	return mount_attrs(fd, m, err);
+}
+
+/* True when an earlier mount's destination contains this one's: then the
+ * destination lives on that mount, not on the rootfs. */
+static bool on_earlier_mount(const struct spec *spec, size_t i)
+{
+	const char *dest = spec->mounts[i].destination;
+
+	for (size_t j = 0; j < i; j++) {
+		const char *d = spec->mounts[j].destination;
+		size_t len = strlen(d);
+
+		while (len > 1 && d[len - 1] == '/')
+			len--;
+		if (strncmp(dest, d, len) == 0 && (dest[len] == '/' || len == 1))
+			return true;
+	}
+	return false;
+}
+
+int mounts_make_destinations(const struct init_ctx *ctx, berr_t *err)
+{
+	for (size_t i = 0; i < ctx->spec->n_mounts; i++) {
+		const struct spec_mount *m = &ctx->spec->mounts[i];
+		bool dir = true;
+		int fd;
+
+		if (on_root(m) || on_earlier_mount(ctx->spec, i))
+			continue;
+		if (m->bind && bind_is_dir(ctx, i, &dir, err) < 0)
+			return err_prefix(err, "mounts[%zu]", i);
+		fd = rootfs_open_dest(ctx->rootfd, m->destination, dir, err);
+		if (fd < 0)
+			return err_prefix(err, "mounts[%zu]", i);
+		close(fd);
+	}
+	return 0;
 }
 
 int mounts_apply(struct init_ctx *ctx, berr_t *err)

@@ -1,6 +1,7 @@
 #include "runtime/sync.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -115,4 +116,27 @@ void sync_send_error(int fd, const berr_t e)
 
 	sync_send(fd, SYNC_ERROR, msg, strlen(msg), &ignored);
 	err_free(&ignored);
+}
+
+void sync_peer_error(int fd, berr_t *err)
+{
+	cleanup_free char *payload = NULL;
+	enum sync_type type;
+	berr_t recv_err = NULL;
+	int flags = fcntl(fd, F_GETFL);
+
+	/* Whatever the init managed to say before it died is waiting in the
+	 * socket; a failed send to it only says that it is gone. */
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return;
+	while (sync_recv(fd, &type, &payload, &recv_err) == 0) {
+		if (type == SYNC_ERROR) {
+			err_set(err, EIO, "%s", payload);
+			break;
+		}
+		free(payload);
+		payload = NULL;
+	}
+	err_free(&recv_err);
+	fcntl(fd, F_SETFL, flags);
 }

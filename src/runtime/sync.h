@@ -32,6 +32,10 @@ int sync_recv(int fd, enum sync_type *type, char **data, berr_t *err);
 /* Receive and require type; a SYNC_ERROR from the peer becomes err. */
 int sync_expect(int fd, enum sync_type type, char **data, berr_t *err);
 
+/* After a failed exchange: replace err by the SYNC_ERROR the peer sent
+ * before it went away, if there is one. */
+void sync_peer_error(int fd, berr_t *err);
+
 /* Send err's message as SYNC_ERROR (best effort). */
 void sync_send_error(int fd, const berr_t e);
 

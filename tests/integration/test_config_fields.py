@@ -339,7 +339,8 @@ def test_socket_activation_fds(rt, bundle, tmp_path):
 
 def test_bind_source_unreachable_from_the_user_namespace(rt, bundle, tmp_path):
     """The runtime opens bind sources itself: a source under a directory the
-    container's (mapped) root could not traverse still mounts."""
+    container's (mapped) root could not traverse still mounts, on a mount
+    point the mapped root could not have created."""
     locked = tmp_path / "locked"
     (locked / "m").mkdir(parents=True)
     (locked / "m" / "f").write_text("reached\n")
@@ -348,7 +349,8 @@ def test_bind_source_unreachable_from_the_user_namespace(rt, bundle, tmp_path):
     linux["namespaces"].append({"type": "user"})
     linux["uidMappings"] = [{"containerID": 0, "hostID": 1, "size": 65536}]
     linux["gidMappings"] = [{"containerID": 0, "hostID": 1, "size": 65536}]
-    (bundle.rootfs / "m").mkdir()    # the rootfs is the host root's, not the mapped root's
+    # /m does not exist in the rootfs, which the mapped root does not own:
+    # berth creates it before it becomes the namespace's root.
     bundle.bind(locked / "m", "/m", ro=True)
     res = run_sh(rt, bundle, "cat /m/f")
     locked.chmod(0o755)
@@ -423,3 +425,19 @@ def test_seccomp_listener_gets_fd_and_state(rt, bundle, short_tmp):
     assert state["fds"] == ["seccompFd"] and state["metadata"] == "berth-meta", state
     assert state["state"]["id"] == bundle.cid and state["pid"] == rt.state(bundle.cid)["pid"], state
     rt.kill(bundle.cid)
+
+
+def test_tmpfs_takes_the_mode_of_its_mount_point(rt, bundle):
+    (bundle.rootfs / "spool").mkdir(mode=0o712)
+    os.chmod(bundle.rootfs / "spool", 0o712)
+    bundle.add_mount("/spool", "tmpfs", "tmpfs", ["ro"])
+    res = run_sh(rt, bundle, "stat -c %a /spool")
+    assert_exit(res, 0)
+    assert lines(res) == ["712"], f"expected the tmpfs to keep mode 712, saw {res.stdout!r}"
+
+
+def test_effective_capabilities_outside_permitted_are_dropped_not_fatal(rt, bundle):
+    bundle.process["capabilities"] = {"bounding": ["CAP_SYS_ADMIN"], "effective": ["CAP_SYS_ADMIN"]}
+    res = run_sh(rt, bundle, "grep CapBnd /proc/self/status | cut -f2")
+    assert_exit(res, 0)
+    assert lines(res) == ["0000000000200000"], f"expected only CAP_SYS_ADMIN bounding, saw {res.stdout!r}"

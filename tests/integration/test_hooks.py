@@ -151,3 +151,16 @@ def test_poststop_runs_when_a_create_hook_fails(rt, bundle, tmp_path):
     assert marker.exists(), "expected the poststop hook to run after the failed create"
     assert '"status":"stopped"' in marker.read_text().replace(" ", ""), marker.read_text()
     assert_nothing_left(rt)
+
+
+def test_every_poststop_hook_runs_and_failures_warn(rt, bundle, tmp_path):
+    marker = tmp_path / "second-ran"
+    script = tmp_path / "second.sh"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    script.chmod(0o755)
+    bundle.cfg["hooks"] = {"poststop": [{"path": "/bin/false"}, {"path": str(script)}]}
+    bundle.set_args("true")
+    res = rt.run_fg(bundle.cid, bundle)
+    assert res.returncode == 0, res.describe()
+    assert "poststop hook failed with exit code 1" in res.stderr, res.stderr
+    assert marker.exists(), "expected the second poststop hook to run after the first failed"
