@@ -100,3 +100,49 @@ def test_update_resources_from_stdin(rt, bundle):
     seen = (read_cgroup("memory", cid, "memory.limit_in_bytes"),
             read_cgroup("pids", cid, "pids.max"))
     assert seen == ("50331648", "33"), f"expected memory/pids limits 50331648/33, saw {seen}"
+
+
+V1 = Path("/sys/fs/cgroup")
+
+
+@pytest.mark.skipif(not (V1 / "cpu").is_dir() or (V1 / "cgroup.controllers").exists(),
+                    reason="checks cgroup v1 files")
+def test_v1_resource_files(rt, bundle):
+    """What create writes into the host's v1 cgroup files for each
+    resource the config sets."""
+    bundle.cfg["linux"]["resources"].update({
+        "memory": {"limit": 64 * MiB, "reservation": 32 * MiB, "swap": 128 * MiB},
+        "cpu": {"shares": 512, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"},
+        "pids": {"limit": 42},
+    })
+    bundle.sh("sleep 1000")
+    rt.start_detached(bundle)
+    path = f"berth-test/{bundle.cid}"
+    expected = {
+        "memory/memory.limit_in_bytes": str(64 * MiB),
+        "memory/memory.soft_limit_in_bytes": str(32 * MiB),
+        "cpu/cpu.shares": "512",
+        "cpu/cpu.cfs_quota_us": "50000",
+        "cpu/cpu.cfs_period_us": "100000",
+        "cpuset/cpuset.cpus": "0",
+        "pids/pids.max": "42",
+    }
+    if (V1 / "memory" / "memory.memsw.limit_in_bytes").exists():
+        expected["memory/memory.memsw.limit_in_bytes"] = str(128 * MiB)
+    seen = {k: (V1 / k.split("/")[0] / path / k.split("/")[1]).read_text().strip()
+            for k in expected}
+    assert seen == expected, f"expected {expected}, saw {seen}"
+    rt.kill(bundle.cid)
+
+
+def test_seccomp_argument_condition(rt, bundle):
+    """kill(2) refused only when its signal argument is SIGUSR1."""
+    bundle.cfg["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+                      "args": [{"index": 1, "value": 10, "op": "SCMP_CMP_EQ"}]}]}
+    bundle.sh("trap '' USR1; kill -0 $$ && echo zero-ok; kill -USR1 $$ 2>/dev/null || echo usr1-refused")
+    res = rt.run_fg(bundle.cid, bundle)
+    assert res.returncode == 0, res.describe()
+    assert res.stdout.split() == ["zero-ok", "usr1-refused"], (
+        f"expected kill -0 allowed and kill -USR1 refused, saw {res.stdout!r}")
