@@ -279,6 +279,9 @@ int cg_collect_pids(const char *dir, struct cg_pids *pids, berr_t *err)
 
 static int rmdir_at(const char *dir, int depth, void *arg, berr_t *err)
 {
+	/* Usually nothing is nested: try before walking. */
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return 0;
 	if (for_each_subdir(dir, depth, rmdir_at, arg, err) < 0)
 		return -1;
 	for (int i = 0;; i++) {
@@ -410,6 +413,10 @@ int cgroup_init(struct cgroup *cg, const char *root, const char *path,
 	cg->ops = ops;
 	cg->root = take_ptr(r);
 	cg->path = take_ptr(rel);
+	if (ops == &cgroup_v1_ops && cgroup_v1_scan(cg, err) < 0) {
+		cgroup_clear(cg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -417,6 +424,7 @@ void cgroup_clear(struct cgroup *cg)
 {
 	if (!cg)
 		return;
+	cgroup_v1_unscan(cg);
 	free(cg->root);
 	free(cg->path);
 	memset(cg, 0, sizeof(*cg));

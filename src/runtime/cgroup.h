@@ -22,6 +22,9 @@ struct cgroup {
 	const struct cgroup_ops *ops;
 	char *root; /* "/sys/fs/cgroup" or a test tree */
 	char *path; /* relative to each hierarchy, e.g. "berth/abc" */
+	/* v1: where each known controller is mounted (NULL: not mounted),
+	 * found once by cgroup_init rather than on every operation. */
+	char **v1_mounts;
 };
 
 struct cgroup_stats {

@@ -84,6 +84,10 @@ void cg_fmt_devnum(char *buf, size_t len, int64_t n);
 /* True when root holds at least one v1 controller mount (cgroup_v1.c). */
 bool cgroup_v1_present(const char *root);
 
+/* Fill and free cg->v1_mounts (see cgroup.h). */
+int cgroup_v1_scan(struct cgroup *cg, berr_t *err);
+void cgroup_v1_unscan(struct cgroup *cg);
+
 /* Sleep ms milliseconds (retry and freeze polling). */
 void cg_sleep_ms(unsigned ms);
 

@@ -92,16 +92,47 @@ bool cgroup_v1_present(const char *root)
 }
 
 /* The cgroup's directory in ctrl's hierarchy; NULL when not mounted. */
+int cgroup_v1_scan(struct cgroup *cg, berr_t *err)
+{
+	cg->v1_mounts = calloc(N_CONTROLLERS, sizeof(*cg->v1_mounts));
+	if (!cg->v1_mounts)
+		return err_sys(err, "cgroup controllers");
+	for (size_t i = 0; i < N_CONTROLLERS; i++)
+		if (find_mount(cg->root, controllers[i], &cg->v1_mounts[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+void cgroup_v1_unscan(struct cgroup *cg)
+{
+	for (size_t i = 0; cg->v1_mounts && i < N_CONTROLLERS; i++)
+		free(cg->v1_mounts[i]);
+	free(cg->v1_mounts);
+	cg->v1_mounts = NULL;
+}
+
+static const char *mount_of(const struct cgroup *cg, const char *ctrl)
+{
+	for (size_t i = 0; cg->v1_mounts && i < N_CONTROLLERS; i++)
+		if (strcmp(controllers[i], ctrl) == 0)
+			return cg->v1_mounts[i];
+	return NULL;
+}
+
 static int ctrl_dir(const struct cgroup *cg, const char *ctrl, char **out,
 		    berr_t *err)
 {
 	cleanup_free char *m = NULL;
+	const char *known = mount_of(cg, ctrl);
 
 	*out = NULL;
-	if (find_mount(cg->root, ctrl, &m, err) < 0)
+	if (!known && !cg->v1_mounts && find_mount(cg->root, ctrl, &m, err) < 0)
 		return -1;
-	if (m && !(*out = cg_join(m, cg->path)))
-		return err_sys(err, "cgroup '%s'", cg->path);
+	if (known || m) {
+		*out = cg_join(known ? known : m, cg->path);
+		if (!*out)
+			return err_sys(err, "cgroup '%s'", cg->path);
+	}
 	return 0;
 }
 
