@@ -45,12 +45,14 @@ static int parse_hook(json_t *item, const char *where, struct spec_hook *h,
 static int parse_list(json_t *hooks, int kind, struct spec_hook_list *list,
 		      berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p, q;
 	size_t i;
 
-	if (jget_array(hooks, hook_keys[kind], "hooks", false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(hooks, hook_keys[kind], "hooks", false, &arr, err);
+	if (found <= 0)
+		return found;
 	jpath_key(&p, "hooks", hook_keys[kind]);
 	list->hooks = spec_alloc_array(arr, sizeof(*list->hooks), p.buf, err);
 	if (!list->hooks)
@@ -66,10 +68,12 @@ static int parse_list(json_t *hooks, int kind, struct spec_hook_list *list,
 
 int spec_parse_hooks(json_t *root, struct spec *spec, berr_t *err)
 {
+	int found;
 	json_t *hooks = NULL;
 
-	if (jget_object(root, "hooks", "", false, &hooks, err) <= 0)
-		return hooks ? -1 : 0;
+	found = jget_object(root, "hooks", "", false, &hooks, err);
+	if (found <= 0)
+		return found;
 	for (int kind = 0; kind < HOOK_KINDS; kind++)
 		if (parse_list(hooks, kind, &spec->hooks[kind], err) < 0)
 			return -1;

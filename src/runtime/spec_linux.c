@@ -85,13 +85,15 @@ static int parse_namespace(json_t *item, const char *where,
 
 static int parse_namespaces(json_t *lx, struct spec_linux *l, berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p;
 	size_t i;
 	int seen = 0;
 
-	if (jget_array(lx, "namespaces", "linux", false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(lx, "namespaces", "linux", false, &arr, err);
+	if (found <= 0)
+		return found;
 	l->namespaces = spec_alloc_array(arr, sizeof(*l->namespaces),
 					 "linux.namespaces", err);
 	if (!l->namespaces)
@@ -129,12 +131,14 @@ static int parse_idmap(json_t *item, const char *where, struct spec_idmap *m,
 int spec_parse_idmaps(json_t *obj, const char *key, const char *where,
 		      struct spec_idmap **out, size_t *n, berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p, q;
 	size_t i;
 
-	if (jget_array(obj, key, where, false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(obj, key, where, false, &arr, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, key);
 	/* The kernel takes at most 340 lines per map. */
 	if (json_array_size(arr) > 340)
@@ -154,12 +158,14 @@ int spec_parse_idmaps(json_t *obj, const char *key, const char *where,
 static int parse_time_offset(json_t *obj, const char *key, int64_t *secs,
 			     uint32_t *nsecs, berr_t *err)
 {
+	int found;
 	json_t *o = NULL;
 	struct jpath p;
 	int64_t ns = 0;
 
-	if (jget_object(obj, key, "linux.timeOffsets", false, &o, err) <= 0)
-		return o ? -1 : 0;
+	found = jget_object(obj, key, "linux.timeOffsets", false, &o, err);
+	if (found <= 0)
+		return found;
 	jpath_key(&p, "linux.timeOffsets", key);
 	if (jget_int(o, "secs", p.buf, INT64_MIN, INT64_MAX, false, secs, err) < 0 ||
 	    jget_int(o, "nanosecs", p.buf, 0, 999999999, false, &ns, err) < 0)
@@ -216,12 +222,14 @@ static int parse_device(json_t *item, const char *where, struct spec_device *d,
 
 static int parse_devices(json_t *lx, struct spec_linux *l, berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p;
 	size_t i;
 
-	if (jget_array(lx, "devices", "linux", false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(lx, "devices", "linux", false, &arr, err);
+	if (found <= 0)
+		return found;
 	l->devices = spec_alloc_array(arr, sizeof(*l->devices), "linux.devices",
 				      err);
 	if (!l->devices)
@@ -238,13 +246,15 @@ static int parse_devices(json_t *lx, struct spec_linux *l, berr_t *err)
 int spec_parse_kv(json_t *obj, const char *key, const char *where,
 		  struct spec_kv **out, size_t *n, berr_t *err)
 {
+	int found;
 	json_t *map = NULL, *v;
 	struct jpath p, q;
 	const char *k;
 	size_t i = 0;
 
-	if (jget_object(obj, key, where, false, &map, err) <= 0)
-		return map ? -1 : 0;
+	found = jget_object(obj, key, where, false, &map, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, key);
 	if (json_object_size(map) > SPEC_MAX_ITEMS)
 		return err_set(err, E2BIG, "%s: more than %d entries", where,
@@ -276,6 +286,7 @@ void spec_kv_free(struct spec_kv *kv, size_t n)
 
 static int parse_propagation(json_t *lx, struct spec_linux *l, berr_t *err)
 {
+	int found;
 	static const struct {
 		const char *name;
 		unsigned long flags;
@@ -288,8 +299,9 @@ static int parse_propagation(json_t *lx, struct spec_linux *l, berr_t *err)
 	};
 	cleanup_free char *name = NULL;
 
-	if (jget_string(lx, "rootfsPropagation", "linux", false, &name, err) <= 0)
-		return name ? -1 : 0;
+	found = jget_string(lx, "rootfsPropagation", "linux", false, &name, err);
+	if (found <= 0)
+		return found;
 	for (size_t i = 0; i < sizeof(props) / sizeof(*props); i++)
 		if (strcmp(props[i].name, name) == 0) {
 			l->rootfs_propagation = props[i].flags;

@@ -195,12 +195,14 @@ static int parse_mount(json_t *obj, const char *where, struct spec_mount *m,
 
 int spec_parse_mounts(json_t *root, struct spec *spec, berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p;
 	size_t i;
 
-	if (jget_array(root, "mounts", "", false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(root, "mounts", "", false, &arr, err);
+	if (found <= 0)
+		return found;
 	if (json_array_size(arr) > SPEC_MAX_ITEMS)
 		return err_set(err, E2BIG, "mounts: more than %d entries",
 			       SPEC_MAX_ITEMS);

@@ -168,12 +168,14 @@ static int parse_rlimit(json_t *item, const char *where, struct spec_rlimit *rl,
 static int parse_rlimits(json_t *proc, const char *where,
 			 struct spec_process *sp, berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p, q;
 	size_t i;
 
-	if (jget_array(proc, "rlimits", where, false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(proc, "rlimits", where, false, &arr, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, "rlimits");
 	sp->rlimits = spec_alloc_array(arr, sizeof(*sp->rlimits), where, err);
 	if (!sp->rlimits)

@@ -20,11 +20,13 @@ static int get_limit(json_t *obj, const char *key, const char *where,
 static int parse_memory(json_t *res, const char *where,
 			struct spec_resources *r, berr_t *err)
 {
+	int found;
 	json_t *m = NULL;
 	struct jpath p;
 
-	if (jget_object(res, "memory", where, false, &m, err) <= 0)
-		return m ? -1 : 0;
+	found = jget_object(res, "memory", where, false, &m, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, "memory");
 	if (get_limit(m, "limit", where, &r->memory.limit, err) < 0 ||
 	    get_limit(m, "reservation", where, &r->memory.reservation, err) < 0 ||
@@ -50,11 +52,13 @@ static int parse_memory(json_t *res, const char *where,
 static int parse_cpu(json_t *res, const char *where, struct spec_resources *r,
 		     berr_t *err)
 {
+	int found;
 	json_t *c = NULL;
 	struct jpath p;
 
-	if (jget_object(res, "cpu", where, false, &c, err) <= 0)
-		return c ? -1 : 0;
+	found = jget_object(res, "cpu", where, false, &c, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, "cpu");
 	if (get_u64(c, "shares", where, 262144, &r->cpu.shares, err) < 0 ||
 	    get_u64(c, "period", where, 1000000, &r->cpu.period, err) < 0 ||
@@ -78,12 +82,14 @@ static int parse_cpu(json_t *res, const char *where, struct spec_resources *r,
 static int parse_pids(json_t *res, const char *where, struct spec_resources *r,
 		      berr_t *err)
 {
+	int found;
 	json_t *p = NULL;
 	struct jpath jp;
 	int n;
 
-	if (jget_object(res, "pids", where, false, &p, err) <= 0)
-		return p ? -1 : 0;
+	found = jget_object(res, "pids", where, false, &p, err);
+	if (found <= 0)
+		return found;
 	n = jget_int(p, "limit", jpath_key(&jp, where, "pids"), INT64_MIN,
 		     INT64_MAX, true, &r->pids_limit.v, err);
 	if (n < 0)
@@ -106,12 +112,14 @@ static int parse_major_minor(json_t *item, const char *where, int64_t *major,
 static int parse_weight_devices(json_t *bio, const char *where,
 				struct spec_resources *r, berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p, q;
 	size_t i;
 
-	if (jget_array(bio, "weightDevice", where, false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(bio, "weightDevice", where, false, &arr, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, "weightDevice");
 	r->blkio.weight_devices = spec_alloc_array(arr, sizeof(*r->blkio.weight_devices),
 						   where, err);
@@ -138,12 +146,14 @@ static const char *const throttle_keys[4] = {
 static int parse_throttle(json_t *bio, const char *where, int kind,
 			  struct spec_resources *r, berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p, q;
 	size_t i;
 
-	if (jget_array(bio, throttle_keys[kind], where, false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(bio, throttle_keys[kind], where, false, &arr, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, throttle_keys[kind]);
 	r->blkio.throttle[kind] = spec_alloc_array(arr, sizeof(**r->blkio.throttle),
 						   where, err);
@@ -164,11 +174,13 @@ static int parse_throttle(json_t *bio, const char *where, int kind,
 static int parse_blkio(json_t *res, const char *where,
 		       struct spec_resources *r, berr_t *err)
 {
+	int found;
 	json_t *b = NULL;
 	struct jpath p;
 
-	if (jget_object(res, "blockIO", where, false, &b, err) <= 0)
-		return b ? -1 : 0;
+	found = jget_object(res, "blockIO", where, false, &b, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, "blockIO");
 	if (get_u64(b, "weight", where, 1000, &r->blkio.weight, err) < 0 ||
 	    get_u64(b, "leafWeight", where, 1000, &r->blkio.leaf_weight, err) < 0 ||
@@ -183,12 +195,14 @@ static int parse_blkio(json_t *res, const char *where,
 static int parse_hugepages(json_t *res, const char *where,
 			   struct spec_resources *r, berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p, q;
 	size_t i;
 
-	if (jget_array(res, "hugepageLimits", where, false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(res, "hugepageLimits", where, false, &arr, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, "hugepageLimits");
 	r->hugepages = spec_alloc_array(arr, sizeof(*r->hugepages), where, err);
 	if (!r->hugepages)
@@ -254,12 +268,14 @@ static int parse_device_rule(json_t *item, const char *where,
 static int parse_device_rules(json_t *res, const char *where,
 			      struct spec_resources *r, berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p, q;
 	size_t i;
 
-	if (jget_array(res, "devices", where, false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(res, "devices", where, false, &arr, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, "devices");
 	r->devices = spec_alloc_array(arr, sizeof(*r->devices), where, err);
 	if (!r->devices)
@@ -276,12 +292,14 @@ static int parse_device_rules(json_t *res, const char *where,
 static int parse_network(json_t *res, const char *where,
 			 struct spec_resources *r, berr_t *err)
 {
+	int found;
 	json_t *n = NULL, *arr = NULL, *item;
 	struct jpath p, q;
 	size_t i;
 
-	if (jget_object(res, "network", where, false, &n, err) <= 0)
-		return n ? -1 : 0;
+	found = jget_object(res, "network", where, false, &n, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, "network");
 	if (get_u64(n, "classID", where, UINT32_MAX, &r->network.class_id, err) < 0 ||
 	    jget_array(n, "priorities", where, false, &arr, err) < 0)

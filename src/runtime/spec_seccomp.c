@@ -52,12 +52,14 @@ static int parse_arg(json_t *item, const char *where,
 static int parse_args(json_t *rule, const char *where,
 		      struct spec_seccomp_rule *r, berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p, q;
 	size_t i;
 
-	if (jget_array(rule, "args", where, false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(rule, "args", where, false, &arr, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, "args");
 	/* libseccomp takes at most six conditions per rule. */
 	if (json_array_size(arr) > 6)
@@ -105,12 +107,14 @@ static int parse_rule(json_t *item, const char *where,
 static int parse_rules(json_t *obj, const char *where, struct spec_seccomp *s,
 		       berr_t *err)
 {
+	int found;
 	json_t *arr = NULL, *item;
 	struct jpath p, q;
 	size_t i;
 
-	if (jget_array(obj, "syscalls", where, false, &arr, err) <= 0)
-		return arr ? -1 : 0;
+	found = jget_array(obj, "syscalls", where, false, &arr, err);
+	if (found <= 0)
+		return found;
 	where = jpath_key(&p, where, "syscalls");
 	s->rules = spec_alloc_array(arr, sizeof(*s->rules), where, err);
 	if (!s->rules)

@@ -249,6 +249,50 @@ static void annotation_not_string(json_t *d)
 	json_object_set_new(d, "annotations", json_pack("{s:i}", "a", 1));
 }
 
+/* Wrong JSON types for whole sections must fail, not count as absent. */
+static void seccomp_syscalls_object(json_t *d)
+{
+	json_object_set_new(json_object_get(d, "linux"), "seccomp",
+			    json_pack("{s:s,s:{s:[s],s:s}}", "defaultAction", "SCMP_ACT_ALLOW",
+				      "syscalls", "names", "mount", "action", "SCMP_ACT_ERRNO"));
+}
+
+static void namespaces_object(json_t *d)
+{
+	json_object_set_new(json_object_get(d, "linux"), "namespaces", json_object());
+}
+
+static void mounts_object(json_t *d) { json_object_set_new(d, "mounts", json_object()); }
+static void hooks_array(json_t *d) { json_object_set_new(d, "hooks", json_array()); }
+
+static void sysctl_array(json_t *d)
+{
+	json_object_set_new(json_object_get(d, "linux"), "sysctl", json_array());
+}
+
+static void memory_string(json_t *d)
+{
+	json_object_set_new(json_object_get(json_object_get(d, "linux"), "resources"),
+			    "memory", json_string("64m"));
+}
+
+static void rlimits_object(json_t *d)
+{
+	json_object_set_new(json_object_get(d, "process"), "rlimits", json_object());
+}
+
+static void test_wrong_section_types(void **state)
+{
+	(void)state;
+	expect_error(seccomp_syscalls_object, "linux.seccomp.syscalls: expected an array, got an object");
+	expect_error(namespaces_object, "linux.namespaces: expected an array");
+	expect_error(mounts_object, "mounts: expected an array");
+	expect_error(hooks_array, "hooks: expected an object");
+	expect_error(sysctl_array, "linux.sysctl: expected an object");
+	expect_error(memory_string, "linux.resources.memory: expected an object");
+	expect_error(rlimits_object, "process.rlimits: expected an array");
+}
+
 static void test_hostile(void **state)
 {
 	(void)state;
@@ -327,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_default_parses),
 		cmocka_unit_test(test_not_json),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_wrong_section_types),
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_resources),
 	};
