@@ -1,6 +1,9 @@
 /* berth: one binary, one sub-command per layer.  Called as berth-runtime
  * it is the runc-compatible runtime, for OCI engines. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cli/runtime/runtime.h"
@@ -13,10 +16,29 @@ static void usage(FILE *out)
 		     "  version    print the version\n");
 }
 
+/* A closed stdin, stdout or stderr would be the number of the next fd
+ * berth opens (a state dir, a rootfs), which a container would then get
+ * as its stdio: occupy them with /dev/null first. */
+static void ensure_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		n = open("/dev/null", O_RDWR);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 
+	ensure_stdio();
 	if (strcmp(self, "berth-runtime") == 0)
 		return rt_main(argc, argv);
 	if (argc < 2) {

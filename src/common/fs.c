@@ -99,8 +99,11 @@ int fs_write_atomic_at(int dirfd, const char *name, const char *data,
 
 	if (asprintf(&tmp, ".%s.tmp.%d", name, getpid()) < 0)
 		return err_sys(err, "write '%s'", name);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    mode);
+	/* The temporary name is predictable: never follow or reuse what
+	 * someone may have planted there (a stale one of ours goes first). */
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return err_sys(err, "create '%s'", tmp);
 	if (write_all(fd, data, len) < 0 ||

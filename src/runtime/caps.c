@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/fs.h"
 
 /* Indexed by capability number; names as in the OCI spec. */
 static const char *const cap_names[] = {
@@ -48,17 +47,16 @@ int spec_capability_last(void)
 	return N_CAP_NAMES - 1;
 }
 
+/* Asked of the kernel, not read from /proc/sys/kernel/cap_last_cap: by
+ * the time this runs the process sees the container's /proc, which the
+ * container controls. */
 int caps_last_cap(void)
 {
-	cleanup_free char *buf = NULL;
-	berr_t err = NULL;
-	int last = CAP_LAST_CAP;
+	int cap = 0;
 
-	if (fs_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 32, &buf,
-			    NULL, &err) == 0)
-		last = atoi(buf);
-	err_free(&err);
-	return last;
+	while (cap < 63 && prctl(PR_CAPBSET_READ, cap + 1, 0, 0, 0) >= 0)
+		cap++;
+	return cap;
 }
 
 int caps_drop_bounding(const struct spec_caps *caps, berr_t *err)

@@ -32,6 +32,7 @@
 #include "runtime/lsm.h"
 #include "runtime/mount_sources.h"
 #include "runtime/namespaces.h"
+#include "runtime/process.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
 
@@ -166,6 +167,23 @@ static int plan_cgroup(struct create_run *c, berr_t *err)
 	return 0;
 }
 
+/* As runc: a cgroup that already holds processes is someone else's; its
+ * processes would be killed with this container. */
+static int refuse_populated(struct create_run *c, berr_t *err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (c->cg.ops->pids(&c->cg, &pids, &n, err) < 0)
+		return -1;
+	if (n > 0) {
+		c->cgroup_created = false; /* not ours to remove */
+		return err_set(err, EBUSY, "cgroup '%s' already has processes (pid %d)",
+			       c->cgroup_path, pids[0]);
+	}
+	return 0;
+}
+
 static int make_cgroup(struct create_run *c, berr_t *err)
 {
 	cleanup_free struct spec_device_rule *rules = NULL;
@@ -176,7 +194,7 @@ static int make_cgroup(struct create_run *c, berr_t *err)
 		return 0;
 	/* Set first: a create that fails half way is undone too. */
 	c->cgroup_created = true;
-	if (c->cg.ops->create(&c->cg, err) < 0)
+	if (c->cg.ops->create(&c->cg, err) < 0 || refuse_populated(c, err) < 0)
 		return err_prefix(err, "linux.cgroupsPath");
 	if (devices_cgroup_rules(c->spec, &rules, &n, err) < 0)
 		return -1;
@@ -216,7 +234,8 @@ static int prepare(struct create_run *c, berr_t *err)
 	c->init.preserve_fds = o->preserve_fds;
 	if (pass_listen_fds(c, err) < 0)
 		return -1;
-	lsm_warn_unsupported(c->spec);
+	lsm_probe(&c->init.lsm);
+	lsm_warn_unsupported(c->spec, &c->init.lsm);
 	if (c->spec->linux.seccomp.set) {
 		if (seccomp_compile(&c->spec->linux.seccomp, &c->init.seccomp, err) < 0)
 			return -1;
@@ -411,6 +430,8 @@ int create_write_pid_file(const char *path, pid_t pid, berr_t *err)
 
 static int finish(struct create_run *c, berr_t *err)
 {
+	if (process_set_oom_score(c->pid, c->spec->process, err) < 0)
+		return -1;
 	c->state.pid_start = proc_start_time(c->pid);
 	if (save_config(c, err) < 0 || state_save(c->state_dirfd, &c->state, err) < 0)
 		return -1;

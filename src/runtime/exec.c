@@ -49,6 +49,7 @@ struct exec_run {
 	int console_recv; /* our side when relaying */
 	int listener;     /* connected seccomp listenerPath, or -1 */
 	char *state_json; /* for the seccomp listener */
+	struct lsm_host lsm;
 	pid_t pid;
 };
 
@@ -96,7 +97,7 @@ static int child_setup(struct exec_run *x, struct process_target *t,
 				      .metadata = x->spec->linux.seccomp.listener_metadata,
 				      .state_json = x->state_json };
 
-	return process_finalize(p, x->seccomp.bpf ? &x->seccomp : NULL, &l, err);
+	return process_finalize(p, x->seccomp.bpf ? &x->seccomp : NULL, &l, &x->lsm, err);
 }
 
 static _Noreturn void child(struct exec_run *x)
@@ -142,6 +143,7 @@ static int load(struct exec_run *x, berr_t *err)
 	if (x->spec->linux.seccomp.set &&
 	    seccomp_compile(&x->spec->linux.seccomp, &x->seccomp, err) < 0)
 		return -1;
+	lsm_probe(&x->lsm);
 	if (create_connect_listener(&x->spec->linux.seccomp, &x->seccomp,
 				    &x->listener, err) < 0 ||
 	    exec_state_json(x, status, err) < 0)
@@ -214,7 +216,8 @@ static int wait_exec(struct exec_run *x, berr_t *err)
 
 static int start_child(struct exec_run *x, berr_t *err)
 {
-	if (fork_child(x, err) < 0)
+	if (fork_child(x, err) < 0 ||
+	    process_set_oom_score(x->pid, x->o->process, err) < 0)
 		return -1;
 	if (sync_send(x->sync[0], SYNC_GO, NULL, 0, err) < 0 || wait_exec(x, err) < 0)
 		return -1;

@@ -237,7 +237,7 @@ _Noreturn void init_main(struct init_ctx *ctx)
 	listener.metadata = ctx->spec->linux.seccomp.listener_metadata;
 	listener.state_json = ctx->state_json;
 	if (process_finalize(ctx->spec->process, ctx->has_seccomp ? &ctx->seccomp : NULL,
-			     &listener, &err) < 0 ||
+			     &listener, &ctx->lsm, &err) < 0 ||
 	    process_exec(ctx->spec->process, &target, ctx->preserve_fds, &err) < 0)
 		die("exec", err);
 	_exit(127);

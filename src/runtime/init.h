@@ -7,6 +7,7 @@
 
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/lsm.h"
 #include "runtime/seccomp.h"
 #include "runtime/spec.h"
 
@@ -32,6 +33,7 @@ struct init_ctx {
 	int *mount_fds;  /* detached bind sources by mount index, or -1 */
 	int rootfd;      /* the bound rootfs, once rootfs_bind ran */
 	int seccomp_listener; /* connected linux.seccomp.listenerPath, or -1 */
+	struct lsm_host lsm;  /* probed on the host */
 };
 
 /* The runtime creates the cgroup while the init builds its mounts; the

@@ -149,13 +149,20 @@ static int signal_init(const struct loaded *l, int sig, berr_t *err)
 {
 	cleanup_close int pidfd = sys_pidfd_open(l->st.pid);
 
-	/* The pidfd pins the process we checked: no signal to a reused pid. */
-	if (pidfd >= 0 && proc_is_alive(l->st.pid, l->st.pid_start)) {
-		if (sys_pidfd_send_signal(pidfd, sig) < 0)
+	/* The pidfd pins the process: once it is open and the start time
+	 * still matches, the signal cannot reach a process that reused the
+	 * pid.  A mismatch means the init is gone already. */
+	if (pidfd >= 0) {
+		if (!proc_is_alive(l->st.pid, l->st.pid_start))
+			return 0;
+		if (sys_pidfd_send_signal(pidfd, sig) < 0 && errno != ESRCH)
 			return err_sys(err, "signal container '%s'", l->st.id);
 		return 0;
 	}
-	if (kill(l->st.pid, sig) < 0)
+	if (errno != ENOSYS && errno != EINVAL)
+		return errno == ESRCH ? 0 : err_sys(err, "signal container '%s'", l->st.id);
+	/* Old kernels: the start time check narrows the race to a moment. */
+	if (proc_is_alive(l->st.pid, l->st.pid_start) && kill(l->st.pid, sig) < 0)
 		return err_sys(err, "signal container '%s'", l->st.id);
 	return 0;
 }

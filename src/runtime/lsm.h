@@ -4,13 +4,26 @@
 #ifndef BERTH_RUNTIME_LSM_H
 #define BERTH_RUNTIME_LSM_H
 
+#include <stdbool.h>
+
 #include "common/error.h"
 #include "runtime/spec.h"
 
-/* At create: warn about labels this host cannot apply. */
-void lsm_warn_unsupported(const struct spec *spec);
+/* Which modules the host runs: probed by the runtime on the host, never
+ * from inside the container (whose /sys and /proc it controls). */
+struct lsm_host {
+	bool apparmor, selinux;
+};
 
-/* Just before execve: label the process (a no-op without the module). */
-int lsm_apply_exec_label(const struct spec_process *p, berr_t *err);
+void lsm_probe(struct lsm_host *host);
+
+/* At create: warn about labels this host cannot apply. */
+void lsm_warn_unsupported(const struct spec *spec, const struct lsm_host *host);
+
+/* Just before execve: label the process.  The attribute file must be on a
+ * real procfs: a container that fakes its /proc gets an error, not a
+ * silently unlabelled process. */
+int lsm_apply_exec_label(const struct spec_process *p,
+			 const struct lsm_host *host, berr_t *err);
 
 #endif

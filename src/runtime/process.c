@@ -60,16 +60,17 @@ static int apply_rlimits(const struct spec_process *p, berr_t *err)
 	return 0;
 }
 
-static int apply_oom_score(const struct spec_process *p, berr_t *err)
+int process_set_oom_score(pid_t pid, const struct spec_process *p,
+			  berr_t *err)
 {
-	char buf[16];
+	char path[64], buf[16];
 	int n;
 
 	if (!p->oom_score_adj.set)
 		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", pid);
 	n = snprintf(buf, sizeof(buf), "%lld", (long long)p->oom_score_adj.v);
-	if (fs_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n,
-			     err) < 0)
+	if (fs_write_file_at(AT_FDCWD, path, buf, (size_t)n, err) < 0)
 		return err_prefix(err, "process.oomScoreAdj");
 	return 0;
 }
@@ -146,8 +147,7 @@ static int set_affinity(const char *list, const char *where, berr_t *err)
 
 int process_apply_limits(const struct spec_process *p, berr_t *err)
 {
-	if (apply_rlimits(p, err) < 0 || apply_oom_score(p, err) < 0 ||
-	    apply_scheduler(p, err) < 0 ||
+	if (apply_rlimits(p, err) < 0 || apply_scheduler(p, err) < 0 ||
 	    set_affinity(p->cpu_affinity_initial,
 			 "process.execCPUAffinity.initial", err) < 0)
 		return -1;
@@ -240,7 +240,8 @@ static int load_seccomp(const struct seccomp_prog *sc,
 
 int process_finalize(const struct spec_process *p,
 		     const struct seccomp_prog *seccomp,
-		     const struct seccomp_listener *listener, berr_t *err)
+		     const struct seccomp_listener *listener,
+		     const struct lsm_host *lsm, berr_t *err)
 {
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
 	 * the process may be about to lose: load it first then. */
@@ -254,7 +255,7 @@ int process_finalize(const struct spec_process *p,
 		return err_prefix(err, "process.capabilities");
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(err, "process.noNewPrivileges");
-	if (lsm_apply_exec_label(p, err) < 0)
+	if (lsm_apply_exec_label(p, lsm, err) < 0)
 		return -1;
 	if (p->no_new_privileges && load_seccomp(seccomp, listener, err) < 0)
 		return -1;

@@ -7,10 +7,11 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "runtime/lsm.h"
 #include "runtime/seccomp.h"
 #include "runtime/spec.h"
 
-/* rlimits, oom_score_adj, scheduler, I/O priority, initial CPU affinity:
+/* rlimits, scheduler, I/O priority, initial CPU affinity:
  * things that may fail on a bad config, so they run before start. */
 int process_apply_limits(const struct spec_process *p, berr_t *err);
 
@@ -30,7 +31,13 @@ int process_resolve(const struct spec_process *p, struct process_target *t,
  * listener fd goes to listener when one is connected. */
 int process_finalize(const struct spec_process *p,
 		     const struct seccomp_prog *seccomp,
-		     const struct seccomp_listener *listener, berr_t *err);
+		     const struct seccomp_listener *listener,
+		     const struct lsm_host *lsm, berr_t *err);
+
+/* process.oomScoreAdj of pid, written by the runtime through the host's
+ * /proc (the container's own /proc is the container's to fake). */
+int process_set_oom_score(pid_t pid, const struct spec_process *p,
+			  berr_t *err);
 
 /* Close every fd but stdio and the preserved ones, then execve.  Only
  * returns on failure. */

@@ -119,6 +119,18 @@ int state_save(int dirfd, const struct container_state *st, berr_t *err)
 				  FS_VOLATILE, err);
 }
 
+/* The record names the cgroup that kill --all and delete act on: only
+ * the cgroupfs berth itself would have used is believed. */
+static int check_cgroup_root(const char *root, berr_t *err)
+{
+	const char *env = getenv("BERTH_CGROUP_ROOT");
+
+	if (!root || strcmp(root, "/sys/fs/cgroup") == 0 || (env && strcmp(root, env) == 0))
+		return 0;
+	return err_set(err, EINVAL, "cgroupRoot: '%s' is neither /sys/fs/cgroup nor $BERTH_CGROUP_ROOT",
+		       root);
+}
+
 static int load_fields(json_t *o, struct container_state *st, berr_t *err)
 {
 	int64_t pid = 0, start = 0;
@@ -133,6 +145,8 @@ static int load_fields(json_t *o, struct container_state *st, berr_t *err)
 	    jget_string(o, "cgroupPath", "", false, &st->cgroup_path, err) < 0 ||
 	    jget_int(o, "pid", "", 0, INT32_MAX, true, &pid, err) < 0 ||
 	    jget_int(o, "pidStart", "", 0, INT64_MAX, false, &start, err) < 0)
+		return -1;
+	if (check_cgroup_root(st->cgroup_root, err) < 0)
 		return -1;
 	st->pid = (pid_t)pid;
 	st->pid_start = (uint64_t)start;

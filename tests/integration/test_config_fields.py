@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import assert_exit, assert_one_line_error, assert_nothing_left, with_fd3
+from conftest import assert_exit, assert_one_line_error, assert_nothing_left
 
 
 def run_sh(rt, bundle, script):
@@ -324,17 +324,45 @@ def test_missing_cwd_created_under_readonly_root(rt, bundle):
     assert lines(res) == ["/does/not/exist"], f"expected the cwd created, saw {res.stdout!r}"
 
 
+def socket_activated(path, argv, listen_pid="$$"):
+    """argv run with path as fd 3 and LISTEN_FDS=1, LISTEN_PID as given
+    ($$: the runtime itself, which keeps the shell's pid through exec)."""
+    script = f'exec 3<"$0"; LISTEN_FDS=1 LISTEN_PID={listen_pid} exec "$@"'
+    return ["/bin/sh", "-c", script, str(path), *map(str, argv)]
+
+
 def test_socket_activation_fds(rt, bundle, tmp_path):
     import subprocess
     passed = tmp_path / "listen"
     passed.write_text("activated\n")
     bundle.sh("echo $LISTEN_FDS $LISTEN_PID; cat <&3")
-    argv = with_fd3(passed, rt.argv("run", "--bundle", bundle.path, bundle.cid))
-    env = dict(os.environ, LISTEN_FDS="1")
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+    argv = socket_activated(passed, rt.argv("run", "--bundle", bundle.path, bundle.cid))
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["1 1", "activated"], (
         f"expected LISTEN_FDS=1 LISTEN_PID=1 and fd 3 passed on, saw {proc.stdout!r}")
+
+
+def test_stale_socket_activation_is_ignored(rt, bundle, tmp_path):
+    """LISTEN_FDS meant for another process passes nothing on."""
+    import subprocess
+    passed = tmp_path / "listen"
+    passed.write_text("leaked\n")
+    bundle.sh("echo fds=$LISTEN_FDS; ls /proc/self/fd")
+    argv = socket_activated(passed, rt.argv("run", "--bundle", bundle.path, bundle.cid),
+                            listen_pid="1")
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.split()
+    assert out[0] == "fds=" and sorted(out[1:]) == ["0", "1", "2", "3"], (
+        f"expected no LISTEN_FDS and only stdio (+ls's own fd), saw {proc.stdout!r}")
+
+
+def test_preserve_fds_must_be_open(rt, bundle):
+    bundle.sh("true")
+    res = rt.run("run", "--preserve-fds", "5", "--bundle", bundle.path, bundle.cid)
+    assert_one_line_error(res, "--preserve-fds 5")
+    assert_nothing_left(rt)
 
 
 def test_bind_source_unreachable_from_the_user_namespace(rt, bundle, tmp_path):

@@ -2,6 +2,7 @@
 seccomp, rlimits, file descriptors."""
 
 import os
+from pathlib import Path
 import re
 import uuid
 
@@ -240,3 +241,49 @@ def test_runtime_binary_safe_from_ptrace_capable_container(rt, bundle):
     assert lines[0].startswith("/memfd:"), f"expected the init to run from a memfd copy, saw {lines}"
     assert lines[1] != "write=0", f"expected writing /proc/1/exe to fail, saw {lines}"
     assert hashlib.sha256(open(real, "rb").read()).hexdigest() == before, "the runtime binary changed"
+
+
+def test_fake_cap_last_cap_in_rootfs_does_not_widen_capabilities(rt, bundle):
+    """The bounding set is sized by asking the kernel, not by reading the
+    container's (here faked, /proc unmounted) /proc/sys/kernel/cap_last_cap."""
+    fake = bundle.rootfs / "proc" / "sys" / "kernel"
+    fake.mkdir(parents=True)
+    (fake / "cap_last_cap").write_text("-1\n")
+    bundle.cfg["mounts"] = [m for m in bundle.cfg["mounts"] if m["destination"] != "/proc"]
+    bundle.cfg["linux"]["maskedPaths"] = []
+    bundle.cfg["linux"]["readonlyPaths"] = []
+    bundle.process["noNewPrivileges"] = False
+    bundle.set_args("sleep", "1000")
+    rt.start_detached(bundle)
+    pid = rt.state(bundle.cid)["pid"]
+    with open(f"/proc/{pid}/status") as f:
+        bnd = [l.split()[1] for l in f if l.startswith("CapBnd")]
+    rt.kill(bundle.cid)
+    assert bnd == ["0000000020000420"], f"expected only the configured bounding set, saw {bnd}"
+
+
+def test_cgroup_with_processes_is_refused(rt, bundle):
+    """A cgroupsPath naming a cgroup that already has processes would put
+    them in the container's fate (kill --all, delete): refused."""
+    import subprocess
+    import time as _time
+    victim = Path("/sys/fs/cgroup/pids/berth-test/victim")
+    victim.mkdir(parents=True, exist_ok=True)
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        (victim / "cgroup.procs").write_text(str(sleeper.pid))
+        bundle.cfg["linux"]["cgroupsPath"] = "/berth-test/victim"
+        bundle.sh("true")
+        res = rt.run("create", "--bundle", bundle.path, bundle.cid)
+        assert_one_line_error(res, "already has processes")
+        _time.sleep(0.1)
+        assert sleeper.poll() is None, "the process already in the cgroup was killed"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        for _ in range(50):
+            try:
+                victim.rmdir()
+                break
+            except OSError:
+                _time.sleep(0.02)

@@ -1,6 +1,7 @@
 /* `berth runtime [global flags] VERB ...` and the berth-runtime entry
  * point: global flags as runc has them, then the verb table. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,14 @@ int rt_need_id(const struct rt_verb *v, int argc, char **argv, int first,
 		return err_set(err, EINVAL, "%s: expected exactly one container id (usage: %s)",
 			       v->name, v->usage);
 	*id = argv[first];
+	return 0;
+}
+
+int rt_check_fds_open(unsigned n, berr_t *err)
+{
+	for (unsigned fd = 3; fd < 3 + n; fd++)
+		if (fcntl((int)fd, F_GETFD) < 0)
+			return err_set(err, EBADF, "--preserve-fds %u: fd %u is not open", n, fd);
 	return 0;
 }
 
