@@ -11,15 +11,12 @@
 
 #include "common/cleanup.h"
 
-int fs_read_file_at(int dirfd, const char *path, size_t max, char **out,
-		    size_t *len, berr_t *err)
+static int read_fd(int fd, const char *path, size_t max, char **out,
+		   size_t *len, berr_t *err)
 {
-	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	cleanup_free char *buf = NULL;
 	size_t used = 0, cap = 0;
 
-	if (fd < 0)
-		return err_sys(err, "open '%s'", path);
 	for (;;) {
 		ssize_t n;
 
@@ -59,6 +56,31 @@ int fs_read_file_at(int dirfd, const char *path, size_t max, char **out,
 	if (len)
 		*len = used;
 	return 0;
+}
+
+int fs_read_file_at(int dirfd, const char *path, size_t max, char **out,
+		    size_t *len, berr_t *err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_sys(err, "open '%s'", path);
+	return read_fd(fd, path, max, out, len, err);
+}
+
+int fs_read_regular_at(int dirfd, const char *path, size_t max, char **out,
+		       berr_t *err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return err_sys(err, "open '%s'", path);
+	if (fstat(fd, &st) < 0)
+		return err_sys(err, "stat '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return err_set(err, EINVAL, "'%s' is not a regular file", path);
+	return read_fd(fd, path, max, out, NULL, err);
 }
 
 static int write_all(int fd, const char *data, size_t len)

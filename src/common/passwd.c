@@ -32,7 +32,9 @@ int passwd_find_uid(const char *path, uid_t uid, struct passwd_entry *out)
 	berr_t err = NULL;
 	char *save = NULL;
 
-	if (fs_read_file_at(AT_FDCWD, path, 4 << 20, &text, NULL, &err) < 0) {
+	/* Read inside container roots: a FIFO or device there must not hang
+	 * or feed the runtime. */
+	if (fs_read_regular_at(AT_FDCWD, path, 4 << 20, &text, &err) < 0) {
 		err_free(&err);
 		return 0;
 	}

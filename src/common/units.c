@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,27 +27,27 @@ int units_parse_bytes(const char *s, const char *what, int64_t *out,
 		      berr_t *err)
 {
 	static const char suffixes[] = "bkmgtp";
-	char *end;
+	const char *p = s + strspn(s, "0123456789");
+	const char *unit = suffixes;
 	double v;
-	const char *unit;
-	int shift;
 
 	if (strcmp(s, "-1") == 0) {
 		*out = -1;
 		return 0;
 	}
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || v < 0 || errno)
+	/* Digits, an optional fraction, an optional unit: nothing strtod
+	 * would also take (hex, inf, nan, exponents). */
+	if (*p == '.')
+		p += 1 + strspn(p + 1, "0123456789");
+	if (p == s || !isdigit((unsigned char)s[0]))
 		return err_set(err, EINVAL, "%s: '%s' is not a size like 512m", what, s);
-	unit = *end ? strchr(suffixes, tolower((unsigned char)*end)) : suffixes;
-	if (!unit || (end[0] && end[1] && strcasecmp(end + 1, "b") != 0 &&
-		      strcasecmp(end + 1, "ib") != 0))
+	if (*p && (!(unit = strchr(suffixes, tolower((unsigned char)*p))) ||
+		   (p[1] && strcasecmp(p + 1, "b") && strcasecmp(p + 1, "ib"))))
 		return err_set(err, EINVAL, "%s: '%s' has an unknown unit", what, s);
-	shift = (int)(unit - suffixes) * 10;
-	if (v * (double)(1ULL << shift) >= 9.2e18)
+	v = strtod(s, NULL) * (double)(1ULL << ((unit - suffixes) * 10));
+	if (!isfinite(v) || v >= 9.2e18)
 		return err_set(err, ERANGE, "%s: '%s' is too large", what, s);
-	*out = (int64_t)(v * (double)(1ULL << shift));
+	*out = (int64_t)v;
 	return 0;
 }
 

@@ -254,7 +254,6 @@ static int prepare(struct create_run *c, berr_t *err)
 	return open_fifo(c, err);
 }
 
-/* As runc: the caller's name from /etc/passwd, "" when not listed. */
 /* The seccomp listener socket is a host path, unreachable from the init
  * after pivot_root: connected here, used by the init before execve.  As
  * crun, a listener is asked for whenever a listenerPath is given. */
@@ -268,6 +267,7 @@ int create_connect_listener(const struct spec_seccomp *sc,
 	return unix_connect(sc->listener_path, "linux.seccomp.listenerPath", fd, err);
 }
 
+/* As runc: the caller's name from /etc/passwd, "" when not listed. */
 static char *owner_name(void)
 {
 	struct passwd_entry pw;
@@ -502,6 +502,7 @@ void create_run_cleanup(struct create_run *c, bool failed)
 	cleanup_close_fn(&c->sync_fd);
 	cleanup_close_fn(&c->init.sync_fd);
 	cleanup_close_fn(&c->init.console_fd);
+	cleanup_close_fn(&c->console_recv_fd);
 	cleanup_close_fn(&c->init.fifo_fd);
 	cleanup_close_fn(&c->init.host_proc_fd);
 	cleanup_close_fn(&c->init.seccomp_listener);

@@ -13,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "runtime/namespaces.h"
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
@@ -20,9 +21,8 @@ extern char **environ;
 
 bool exe_guard_needed(const struct spec *spec, const struct spec_process *p)
 {
-	for (size_t i = 0; i < spec->linux.n_namespaces; i++)
-		if (spec->linux.namespaces[i].type == CLONE_NEWUSER)
-			return false;
+	if (ns_find(spec, CLONE_NEWUSER))
+		return false;
 	/* Without a capabilities object the process keeps all of them. */
 	return !p->caps.set || (p->caps.bounding & (1ULL << CAP_SYS_PTRACE));
 }

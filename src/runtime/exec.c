@@ -29,13 +29,6 @@
 #include "runtime/state.h"
 #include "runtime/sync.h"
 
-/* Order matters: user first (grants the rest), mount last. */
-static const char *const ns_files[] = { "user", "ipc", "uts", "net", "cgroup",
-					"mnt" };
-static const int ns_types[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS,
-				CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS };
-#define N_NS (sizeof(ns_files) / sizeof(*ns_files))
-
 struct exec_run {
 	const struct exec_opts *o;
 	struct container_state st;
@@ -43,7 +36,7 @@ struct exec_run {
 	struct cgroup cg;
 	bool has_cgroup;
 	struct seccomp_prog seccomp;
-	int ns_fds[N_NS];
+	int ns_fds[NS_JOIN_ORDER_N];
 	int sync[2];
 	int console_fd;   /* init side of the console socket */
 	int console_recv; /* our side when relaying */
@@ -55,13 +48,14 @@ struct exec_run {
 
 static int open_namespaces(struct exec_run *x, berr_t *err)
 {
-	for (size_t i = 0; i < N_NS; i++) {
+	for (size_t i = 0; i < NS_JOIN_ORDER_N; i++) {
 		char path[64];
 
 		x->ns_fds[i] = -1;
-		if (!ns_find(x->spec, ns_types[i]))
+		if (!ns_find(x->spec, ns_join_order[i]))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", x->st.pid, ns_files[i]);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", x->st.pid,
+			 spec_namespace_proc_name(ns_join_order[i]));
 		x->ns_fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (x->ns_fds[i] < 0)
 			return err_sys(err, "open '%s'", path);
@@ -79,10 +73,10 @@ static int child_setup(struct exec_run *x, struct process_target *t,
 	/* Itself, before leaving the host's mount namespace (fast on v1). */
 	if (x->has_cgroup && x->cg.ops->enter(&x->cg, 0, err) < 0)
 		return err_prefix(err, "join the container's cgroup");
-	for (size_t i = 0; i < N_NS; i++)
-		if (x->ns_fds[i] >= 0 && setns(x->ns_fds[i], ns_types[i]) < 0)
+	for (size_t i = 0; i < NS_JOIN_ORDER_N; i++)
+		if (x->ns_fds[i] >= 0 && setns(x->ns_fds[i], ns_join_order[i]) < 0)
 			return err_sys(err, "join the container's %s namespace",
-				       ns_files[i]);
+				       spec_namespace_name(ns_join_order[i]));
 	if (sync_expect(x->sync[1], SYNC_GO, NULL, err) < 0)
 		return -1;
 	if (chdir(p->cwd) < 0)
@@ -170,28 +164,28 @@ static int setup_console(struct exec_run *x, berr_t *err)
 
 static int fork_child(struct exec_run *x, berr_t *err)
 {
-	char path[64];
-	cleanup_close int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	cleanup_close int target = -1;
+	struct ns_saved saved;
+	int r = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", x->st.pid);
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	if (own < 0 || target < 0)
-		return err_sys(err, "open pid namespaces");
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, x->sync) < 0)
 		return err_sys(err, "socketpair");
-	/* Only our children enter it; we go back right after the fork. */
-	if (setns(target, CLONE_NEWPID) < 0)
-		return err_sys(err, "join the container's pid namespace");
+	/* pid and time namespaces take effect for children only: only the
+	 * exec'd process enters them, we go back right after the fork. */
+	if (ns_children_into(x->st.pid, ns_find(x->spec, CLONE_NEWTIME) != NULL,
+			     &saved, err) < 0) {
+		ns_restore_children(&saved, NULL);
+		return err_prefix(err, "join the container's namespaces");
+	}
 	x->pid = sys_clone_ns(0);
 	if (x->pid == 0)
 		child(x);
-	if (setns(own, CLONE_NEWPID) < 0 && x->pid > 0)
-		return err_sys(err, "return to the runtime's pid namespace");
 	if (x->pid < 0)
-		return err_sys(err, "fork the exec process");
-	close(take_fd(x->sync[1]));
-	return 0;
+		r = err_sys(err, "fork the exec process");
+	if (ns_restore_children(&saved, r < 0 ? NULL : err) < 0)
+		r = -1;
+	if (r == 0)
+		close(take_fd(x->sync[1]));
+	return r;
 }
 
 /* EOF on the sync socket means execve succeeded. */
@@ -250,7 +244,7 @@ static void exec_run_clear(struct exec_run *x, bool failed)
 {
 	if (failed && x->pid > 0)
 		cleanup_pid_fn(&x->pid);
-	for (size_t i = 0; i < N_NS; i++)
+	for (size_t i = 0; i < NS_JOIN_ORDER_N; i++)
 		cleanup_close_fn(&x->ns_fds[i]);
 	cleanup_close_fn(&x->sync[0]);
 	cleanup_close_fn(&x->sync[1]);
@@ -270,7 +264,7 @@ int container_exec(const struct exec_opts *o, int *exit_code, berr_t *err)
 			      .console_recv = -1, .listener = -1 };
 	int r;
 
-	for (size_t i = 0; i < N_NS; i++)
+	for (size_t i = 0; i < NS_JOIN_ORDER_N; i++)
 		x.ns_fds[i] = -1;
 	*exit_code = 0;
 	r = load(&x, err) < 0 || setup_console(&x, err) < 0 || start_child(&x, err) < 0 ?

@@ -218,8 +218,10 @@ _Noreturn void init_main(struct init_ctx *ctx)
 	/* Processes of the container must not read our memory or open
 	 * /proc/<pid>/exe (the runc CVE-2019-5736 class): not dumpable until
 	 * execve replaces this image. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	if ((prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 &&
+	     err_sys(&err, "make the init non-dumpable") < 0) ||
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 &&
+	     err_sys(&err, "set the init's parent-death signal") < 0) ||
 	    setup(ctx, &target, &err) < 0) {
 		sync_send_error(ctx->sync_fd, err);
 		_exit(1);

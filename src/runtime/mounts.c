@@ -160,8 +160,6 @@ static int mount_bind(const struct init_ctx *ctx, int rootfd, size_t i,
 	return mounts_remount(fd_path(&p, *fd), extra, err);
 }
 
-/* sysfs and mqueue refuse to mount where the container does not own the
- * matching namespace; runc falls back to binding the host's, and so do we. */
 /* A tmpfs without mode= takes the mode of the directory it covers, so a
  * mount point prepared in the image keeps its permissions (as crun). */
 static char *tmpfs_data(const struct spec_mount *m, int fd)
@@ -178,6 +176,8 @@ static char *tmpfs_data(const struct spec_mount *m, int fd)
 	return data;
 }
 
+/* sysfs and mqueue refuse to mount where the container does not own the
+ * matching namespace; runc falls back to binding the host's, and so do we. */
 static int mount_fs(const struct init_ctx *ctx, int rootfd,
 		    const struct spec_mount *m, int *fd, berr_t *err)
 {
@@ -323,7 +323,10 @@ static int mount_cgroup(const struct init_ctx *ctx, int rootfd,
 /* crun's tmpcopyup: a tmpfs that starts with the content the rootfs had
  * at the destination.  The fd opened before mounting still reaches the
  * directory underneath. */
-static int copy_up(int from, int to, berr_t *err);
+/* A hostile image's deep tree must not exhaust the stack or the fds. */
+#define COPY_UP_MAX_DEPTH 128
+
+static int copy_up(int from, int to, int depth, berr_t *err);
 
 static int copy_file(int from, int to, const char *name, mode_t mode,
 		     berr_t *err)
@@ -344,7 +347,8 @@ static int copy_file(int from, int to, const char *name, mode_t mode,
 	return n < 0 ? err_sys(err, "copy up '%s'", name) : 0;
 }
 
-static int copy_entry(int from, int to, const char *name, berr_t *err)
+static int copy_entry(int from, int to, const char *name, int depth,
+		      berr_t *err)
 {
 	char target[PATH_MAX];
 	struct stat st;
@@ -371,7 +375,7 @@ static int copy_entry(int from, int to, const char *name, berr_t *err)
 		sub_to = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub_from < 0 || sub_to < 0)
 			return err_sys(err, "copy up '%s'", name);
-		if (copy_up(sub_from, sub_to, err) < 0)
+		if (copy_up(sub_from, sub_to, depth + 1, err) < 0)
 			return -1;
 	}
 	if (!S_ISLNK(st.st_mode) &&
@@ -380,13 +384,16 @@ static int copy_entry(int from, int to, const char *name, berr_t *err)
 	return 0;
 }
 
-static int copy_up(int from, int to, berr_t *err)
+static int copy_up(int from, int to, int depth, berr_t *err)
 {
 	cleanup_closedir DIR *dir = NULL;
 	cleanup_close int rfd = openat(from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cleanup_close int wfd = openat(to, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
 
+	if (depth > COPY_UP_MAX_DEPTH)
+		return err_set(err, ELOOP, "copy up: directories nested deeper than %d",
+			       COPY_UP_MAX_DEPTH);
 	if (rfd < 0 || wfd < 0)
 		return err_sys(err, "copy up");
 	dir = fdopendir(rfd);
@@ -395,7 +402,7 @@ static int copy_up(int from, int to, berr_t *err)
 	rfd = -1;
 	while ((de = readdir(dir)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-		    copy_entry(dirfd(dir), wfd, de->d_name, err) < 0)
+		    copy_entry(dirfd(dir), wfd, de->d_name, depth, err) < 0)
 			return -1;
 	return 0;
 }
@@ -444,7 +451,7 @@ static int mount_one(struct init_ctx *ctx, int rootfd, size_t i,
 	if (r < 0 || (on_root(m) && reopen_root(ctx, err) < 0) ||
 	    reopen(on_root(m) ? ctx->rootfd : rootfd, m, dir, &fd, err) < 0)
 		return -1;
-	if (under >= 0 && copy_up(under, fd, err) < 0)
+	if (under >= 0 && copy_up(under, fd, 0, err) < 0)
 		return -1;
 	if (m->propagation &&
 	    mount(NULL, fd_path(&p, fd), NULL, m->propagation, NULL) < 0)

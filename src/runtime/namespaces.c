@@ -15,8 +15,9 @@
 
 /* The order joins happen in: user first so the others are permitted,
  * mount last because it changes how later paths resolve. */
-static const int join_order[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS,
-				  CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS };
+const int ns_join_order[NS_JOIN_ORDER_N] = { CLONE_NEWUSER, CLONE_NEWIPC,
+					     CLONE_NEWUTS, CLONE_NEWNET,
+					     CLONE_NEWCGROUP, CLONE_NEWNS };
 
 #define ALL_NEW (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 #define CLONE_NEW (ALL_NEW | CLONE_NEWUSER | CLONE_NEWPID)
@@ -90,6 +91,23 @@ int ns_prepare_children(const struct spec *spec, struct ns_saved *saved,
 	if (unshare(CLONE_NEWTIME) < 0)
 		return err_sys(err, "create time namespace");
 	return spec->linux.time_offsets.set ? write_time_offsets(spec, err) : 0;
+}
+
+int ns_children_into(pid_t pid, bool time, struct ns_saved *saved,
+		     berr_t *err)
+{
+	char path[64];
+
+	saved->pid_fd = saved->time_fd = -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	if (save_own("pid", &saved->pid_fd, err) < 0 ||
+	    ns_join(path, CLONE_NEWPID, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/time", pid);
+	if (time && (save_own("time", &saved->time_fd, err) < 0 ||
+		     ns_join(path, CLONE_NEWTIME, err) < 0))
+		return -1;
+	return 0;
 }
 
 int ns_restore_children(struct ns_saved *saved, berr_t *err)
@@ -189,8 +207,8 @@ int ns_enter(const struct spec *spec, int sync_fd, bool done_in_clone,
 
 	if (done_in_clone)
 		return 0;
-	for (size_t o = 0; o < sizeof(join_order) / sizeof(*join_order); o++) {
-		const struct spec_namespace *ns = ns_find(spec, join_order[o]);
+	for (size_t o = 0; o < NS_JOIN_ORDER_N; o++) {
+		const struct spec_namespace *ns = ns_find(spec, ns_join_order[o]);
 
 		if (ns && ns->path && ns_join(ns->path, ns->type, err) < 0)
 			return -1;

@@ -20,6 +20,11 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+/* Joining order (for namespaces set up by the process itself): user
+ * first, mount last. */
+#define NS_JOIN_ORDER_N 6
+extern const int ns_join_order[NS_JOIN_ORDER_N];
+
 struct ns_saved {
 	int pid_fd;  /* the runtime's own pid namespace, or -1 */
 	int time_fd; /* the runtime's own time namespace, or -1 */
@@ -28,6 +33,11 @@ struct ns_saved {
 /* Runtime side, before clone. */
 int ns_prepare_children(const struct spec *spec, struct ns_saved *saved,
 			berr_t *err);
+/* Runtime side of exec: the next child is born in the pid (and, with
+ * time, the time) namespace of process pid. */
+int ns_children_into(pid_t pid, bool time, struct ns_saved *saved,
+		     berr_t *err);
+
 /* Runtime side, after clone. */
 int ns_restore_children(struct ns_saved *saved, berr_t *err);
 

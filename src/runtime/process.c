@@ -22,22 +22,6 @@
 #include "runtime/caps.h"
 #include "runtime/lsm.h"
 
-static const char *rlimit_name(int resource)
-{
-	static const char *const names[] = {
-		[RLIMIT_CPU] = "RLIMIT_CPU",	   [RLIMIT_FSIZE] = "RLIMIT_FSIZE",
-		[RLIMIT_DATA] = "RLIMIT_DATA",	   [RLIMIT_STACK] = "RLIMIT_STACK",
-		[RLIMIT_CORE] = "RLIMIT_CORE",	   [RLIMIT_RSS] = "RLIMIT_RSS",
-		[RLIMIT_NPROC] = "RLIMIT_NPROC",   [RLIMIT_NOFILE] = "RLIMIT_NOFILE",
-		[RLIMIT_MEMLOCK] = "RLIMIT_MEMLOCK", [RLIMIT_AS] = "RLIMIT_AS",
-		[RLIMIT_LOCKS] = "RLIMIT_LOCKS",   [RLIMIT_SIGPENDING] = "RLIMIT_SIGPENDING",
-		[RLIMIT_MSGQUEUE] = "RLIMIT_MSGQUEUE", [RLIMIT_NICE] = "RLIMIT_NICE",
-		[RLIMIT_RTPRIO] = "RLIMIT_RTPRIO", [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
-	};
-
-	return resource >= 0 && resource < RLIM_NLIMITS ? names[resource] : "?";
-}
-
 static int apply_rlimits(const struct spec_process *p, berr_t *err)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
@@ -51,11 +35,11 @@ static int apply_rlimits(const struct spec_process *p, berr_t *err)
 		    rl->hard > cur.rlim_max)
 			return err_set(err, EPERM,
 				       "process.rlimits[%zu]: %s hard limit %llu is above the host's %llu and raising it needs CAP_SYS_RESOURCE",
-				       i, rlimit_name(rl->resource),
+				       i, spec_rlimit_name(rl->resource),
 				       (unsigned long long)rl->hard,
 				       (unsigned long long)cur.rlim_max);
 		return err_sys(err, "process.rlimits[%zu]: set %s", i,
-			       rlimit_name(rl->resource));
+			       spec_rlimit_name(rl->resource));
 	}
 	return 0;
 }

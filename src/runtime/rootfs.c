@@ -18,6 +18,7 @@
 #include "common/syscalls.h"
 #include "runtime/devices.h"
 #include "runtime/mounts.h"
+#include "runtime/namespaces.h"
 
 static int open_in_root(int rootfd, const char *path, size_t len, int flags)
 {
@@ -125,14 +126,6 @@ int rootfs_open_dest(int rootfd, const char *path, bool dir, berr_t *err)
 	return open_dest(rootfd, path, dir, 0, err);
 }
 
-static bool in_new_userns(const struct spec *spec)
-{
-	for (size_t i = 0; i < spec->linux.n_namespaces; i++)
-		if (spec->linux.namespaces[i].type == CLONE_NEWUSER)
-			return true;
-	return false;
-}
-
 int rootfs_bind(struct init_ctx *ctx, berr_t *err)
 {
 	unsigned long prop = ctx->spec->linux.rootfs_propagation;
@@ -155,7 +148,7 @@ int rootfs_populate(struct init_ctx *ctx, berr_t *err)
 		return -1;
 	if (!mounts_has_destination(ctx->spec, "/dev") && !ctx->spec->linux.n_devices)
 		return 0;
-	return devices_create(ctx->spec, ctx->rootfd, in_new_userns(ctx->spec), err);
+	return devices_create(ctx->spec, ctx->rootfd, ns_find(ctx->spec, CLONE_NEWUSER) != NULL, err);
 }
 
 /* Both work from the fd rootfs_bind opened: the rootfs path itself may no

@@ -471,10 +471,10 @@ int seccomp_send_listener(const struct seccomp_listener *l, int notify_fd,
 			  berr_t *err)
 {
 	json_t *state = json_loads(l->state_json ? l->state_json : "{}", 0, NULL);
-	json_t *msg = json_pack("{s:s, s:[s], s:O, s:s, s:o}", "ociVersion", "0.2.0",
+	json_t *pid = json_object_get(state, "pid");
+	json_t *msg = json_pack("{s:s, s:[s], s:I, s:s, s:o}", "ociVersion", "0.2.0",
 				"fds", "seccompFd", "pid",
-				json_object_get(state, "pid") ? json_object_get(state, "pid")
-							      : json_integer(0),
+				(json_int_t)(pid ? json_integer_value(pid) : 0),
 				"metadata", l->metadata ? l->metadata : "",
 				"state", state ? state : json_object());
 	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;

@@ -271,6 +271,12 @@ void spec_resources_clear(struct spec_resources *r);
 const char *spec_namespace_name(int type);
 int spec_namespace_type(const char *name);
 
+/* "RLIMIT_NOFILE" for RLIMIT_NOFILE. */
+const char *spec_rlimit_name(int resource);
+
+/* The namespace's name under /proc/PID/ns ("net" for CLONE_NEWNET). */
+const char *spec_namespace_proc_name(int type);
+
 /* Index into caps tables: the capability number for "CAP_SYS_ADMIN". */
 int spec_capability_number(const char *name);
 const char *spec_capability_name(int number);

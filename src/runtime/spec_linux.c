@@ -17,13 +17,13 @@
 #endif
 
 static const struct {
-	const char *name;
+	const char *name, *proc_name;
 	int type;
 } namespace_names[] = {
-	{ "pid", CLONE_NEWPID },     { "network", CLONE_NEWNET },
-	{ "mount", CLONE_NEWNS },    { "ipc", CLONE_NEWIPC },
-	{ "uts", CLONE_NEWUTS },     { "user", CLONE_NEWUSER },
-	{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+	{ "pid", "pid", CLONE_NEWPID },	      { "network", "net", CLONE_NEWNET },
+	{ "mount", "mnt", CLONE_NEWNS },      { "ipc", "ipc", CLONE_NEWIPC },
+	{ "uts", "uts", CLONE_NEWUTS },	      { "user", "user", CLONE_NEWUSER },
+	{ "cgroup", "cgroup", CLONE_NEWCGROUP }, { "time", "time", CLONE_NEWTIME },
 };
 
 #define N_NAMESPACES (sizeof(namespace_names) / sizeof(*namespace_names))
@@ -33,6 +33,14 @@ const char *spec_namespace_name(int type)
 	for (size_t i = 0; i < N_NAMESPACES; i++)
 		if (namespace_names[i].type == type)
 			return namespace_names[i].name;
+	return NULL;
+}
+
+const char *spec_namespace_proc_name(int type)
+{
+	for (size_t i = 0; i < N_NAMESPACES; i++)
+		if (namespace_names[i].type == type)
+			return namespace_names[i].proc_name;
 	return NULL;
 }
 

@@ -28,6 +28,14 @@ static const struct name_value rlimit_names[] = {
 	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
+const char *spec_rlimit_name(int resource)
+{
+	for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(*rlimit_names); i++)
+		if (rlimit_names[i].value == resource)
+			return rlimit_names[i].name;
+	return "RLIMIT_?";
+}
+
 static const struct name_value sched_policies[] = {
 	{ "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO },
 	{ "SCHED_RR", SCHED_RR },	{ "SCHED_BATCH", SCHED_BATCH },
@@ -62,7 +70,7 @@ static int parse_user(json_t *proc, const char *where, struct spec_user *u,
 		      berr_t *err)
 {
 	json_t *user = NULL, *gids = NULL, *item;
-	struct jpath p, q;
+	struct jpath p, q, g;
 	int64_t v;
 	size_t i;
 
@@ -84,9 +92,9 @@ static int parse_user(json_t *proc, const char *where, struct spec_user *u,
 	u->additional_gids = spec_alloc_array(gids, sizeof(uint32_t), where, err);
 	if (!u->additional_gids)
 		return -1;
+	jpath_key(&g, where, "additionalGids");
 	json_array_foreach(gids, i, item) {
-		jpath_key(&q, where, "additionalGids");
-		if (jcheck_int(item, jpath_index(&q, q.buf, i), 0,
+		if (jcheck_int(item, jpath_index(&q, g.buf, i), 0,
 			       UINT32_MAX - 1, &v, err) < 0)
 			return -1;
 		u->additional_gids[i] = (uint32_t)v;

@@ -15,8 +15,6 @@ static int get_limit(json_t *obj, const char *key, const char *where,
 	return spec_opt_i64(obj, key, where, -1, INT64_MAX, out, err);
 }
 
-#define get_u64 spec_opt_u64
-
 static int parse_memory(json_t *res, const char *where,
 			struct spec_resources *r, berr_t *err)
 {
@@ -33,7 +31,7 @@ static int parse_memory(json_t *res, const char *where,
 	    get_limit(m, "swap", where, &r->memory.swap, err) < 0 ||
 	    get_limit(m, "kernel", where, &r->memory.kernel, err) < 0 ||
 	    get_limit(m, "kernelTCP", where, &r->memory.kernel_tcp, err) < 0 ||
-	    get_u64(m, "swappiness", where, 100, &r->memory.swappiness, err) < 0 ||
+	    spec_opt_u64(m, "swappiness", where, 100, &r->memory.swappiness, err) < 0 ||
 	    jget_bool(m, "disableOOMKiller", where, &r->memory.disable_oom_killer,
 		      err) < 0 ||
 	    jget_bool(m, "useHierarchy", where, &r->memory.use_hierarchy, err) < 0 ||
@@ -60,11 +58,11 @@ static int parse_cpu(json_t *res, const char *where, struct spec_resources *r,
 	if (found <= 0)
 		return found;
 	where = jpath_key(&p, where, "cpu");
-	if (get_u64(c, "shares", where, 262144, &r->cpu.shares, err) < 0 ||
-	    get_u64(c, "period", where, 1000000, &r->cpu.period, err) < 0 ||
-	    get_u64(c, "realtimePeriod", where, UINT64_MAX, &r->cpu.realtime_period,
+	if (spec_opt_u64(c, "shares", where, 262144, &r->cpu.shares, err) < 0 ||
+	    spec_opt_u64(c, "period", where, 1000000, &r->cpu.period, err) < 0 ||
+	    spec_opt_u64(c, "realtimePeriod", where, UINT64_MAX, &r->cpu.realtime_period,
 		    err) < 0 ||
-	    get_u64(c, "burst", where, UINT64_MAX, &r->cpu.burst, err) < 0 ||
+	    spec_opt_u64(c, "burst", where, UINT64_MAX, &r->cpu.burst, err) < 0 ||
 	    jget_string(c, "cpus", where, false, &r->cpu.cpus, err) < 0 ||
 	    jget_string(c, "mems", where, false, &r->cpu.mems, err) < 0)
 		return -1;
@@ -130,8 +128,8 @@ static int parse_weight_devices(json_t *bio, const char *where,
 		const char *at = jpath_index(&q, where, i);
 
 		if (parse_major_minor(item, at, &d->major, &d->minor, err) < 0 ||
-		    get_u64(item, "weight", at, 1000, &d->weight, err) < 0 ||
-		    get_u64(item, "leafWeight", at, 1000, &d->leaf_weight, err) < 0)
+		    spec_opt_u64(item, "weight", at, 1000, &d->weight, err) < 0 ||
+		    spec_opt_u64(item, "leafWeight", at, 1000, &d->leaf_weight, err) < 0)
 			return -1;
 		r->blkio.n_weight_devices = i + 1;
 	}
@@ -182,8 +180,8 @@ static int parse_blkio(json_t *res, const char *where,
 	if (found <= 0)
 		return found;
 	where = jpath_key(&p, where, "blockIO");
-	if (get_u64(b, "weight", where, 1000, &r->blkio.weight, err) < 0 ||
-	    get_u64(b, "leafWeight", where, 1000, &r->blkio.leaf_weight, err) < 0 ||
+	if (spec_opt_u64(b, "weight", where, 1000, &r->blkio.weight, err) < 0 ||
+	    spec_opt_u64(b, "leafWeight", where, 1000, &r->blkio.leaf_weight, err) < 0 ||
 	    parse_weight_devices(b, where, r, err) < 0)
 		return -1;
 	for (int kind = 0; kind < 4; kind++)
@@ -301,7 +299,7 @@ static int parse_network(json_t *res, const char *where,
 	if (found <= 0)
 		return found;
 	where = jpath_key(&p, where, "network");
-	if (get_u64(n, "classID", where, UINT32_MAX, &r->network.class_id, err) < 0 ||
+	if (spec_opt_u64(n, "classID", where, UINT32_MAX, &r->network.class_id, err) < 0 ||
 	    jget_array(n, "priorities", where, false, &arr, err) < 0)
 		return -1;
 	if (!arr)

@@ -469,3 +469,18 @@ def test_effective_capabilities_outside_permitted_are_dropped_not_fatal(rt, bund
     res = run_sh(rt, bundle, "grep CapBnd /proc/self/status | cut -f2")
     assert_exit(res, 0)
     assert lines(res) == ["0000000000200000"], f"expected only CAP_SYS_ADMIN bounding, saw {res.stdout!r}"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/ns/time"), reason="no time namespace")
+def test_exec_joins_time_namespace(rt, bundle):
+    bundle.cfg["linux"]["namespaces"].append({"type": "time"})
+    bundle.cfg["linux"]["timeOffsets"] = {"boottime": {"secs": 86400 * 365, "nanosecs": 0}}
+    bundle.sh("sleep 1000")
+    rt.start_detached(bundle)
+    res = rt.run("exec", bundle.cid, "sh", "-c", "cut -d. -f1 /proc/uptime")
+    assert_exit(res, 0)
+    with open("/proc/uptime") as f:
+        host_uptime = int(float(f.read().split()[0]))
+    assert int(lines(res)[0]) >= host_uptime + 86400 * 365 - 5, (
+        f"expected the exec'd process in the container's time namespace, saw {res.stdout!r}")
+    rt.kill(bundle.cid)

@@ -187,7 +187,7 @@ static int parse_flag(int c, struct overrides *ov, struct exec_opts *o, berr_t *
 	case X_LABEL: case X_APPARMOR: case X_CGROUP: case X_IGNORE_PAUSED:
 		return 0;
 	}
-	return err_set(err, EINVAL, "exec: bad flag");
+	return err_set(err, EINVAL, "exec: unsupported flag '%s'", optarg ? optarg : "?");
 }
 
 int rt_exec(struct rt_globals *g, int argc, char **argv, berr_t *err)

@@ -109,25 +109,30 @@ int rt_update(struct rt_globals *g, int argc, char **argv, berr_t *err)
 {
 	struct spec_resources res = { 0 };
 	const char *file = NULL, *id;
+	bool flags_given = false;
 	int c, r = -1;
 
 	while ((c = rt_getopt(argc, argv, "r:", opts)) != -1) {
-		if (c == 'r')
+		if (c == 'r') {
 			file = optarg;
-		else if (c == ':' || c == '?')
-			err_set(err, EINVAL, "update: bad flag '%s'", argv[optind - 1]);
-		else if (apply_flag(c, &res, err) == 0)
 			continue;
-		if (c != 'r')
+		}
+		if (c == ':' || c == '?') {
+			err_set(err, EINVAL, "update: bad flag '%s'", argv[optind - 1]);
 			goto out;
+		}
+		if (apply_flag(c, &res, err) < 0)
+			goto out;
+		flags_given = true;
 	}
 	if (rt_need_id(rt_verb_find("update"), argc, argv, optind, &id, err) < 0)
 		goto out;
-	if (file) {
-		spec_resources_clear(&res);
-		if (read_resources(file, &res, err) < 0)
-			goto out;
+	if (file && flags_given) {
+		err_set(err, EINVAL, "update: --resources cannot be combined with other flags");
+		goto out;
 	}
+	if (file && read_resources(file, &res, err) < 0)
+		goto out;
 	r = container_update(g->root, id, &res, err);
 out:
 	spec_resources_clear(&res);
