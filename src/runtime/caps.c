@@ -81,13 +81,14 @@ int caps_apply(const struct spec_caps *caps, berr_t *err)
 	struct __user_cap_data_struct data[2] = { { 0 } };
 	int last = caps_last_cap();
 
-	/* The kernel refuses effective bits outside permitted; crun keeps
-	 * the rest rather than fail (and execve as root recomputes them). */
-	uint64_t effective = caps->effective & caps->permitted;
+	/* The kernel refuses effective bits outside permitted: as crun, an
+	 * effective capability is permitted too (the bounding set, already
+	 * applied, still limits both). */
+	uint64_t permitted = caps->permitted | caps->effective;
 
 	for (int i = 0; i < 2; i++) {
-		data[i].effective = (uint32_t)(effective >> (32 * i));
-		data[i].permitted = (uint32_t)(caps->permitted >> (32 * i));
+		data[i].effective = (uint32_t)(caps->effective >> (32 * i));
+		data[i].permitted = (uint32_t)(permitted >> (32 * i));
 		data[i].inheritable = (uint32_t)(caps->inheritable >> (32 * i));
 	}
 	if (syscall(SYS_capset, &hdr, data) < 0)

@@ -132,7 +132,6 @@ static int pass_listen_fds(struct create_run *c, berr_t *err)
 	if (add_env(c->spec->process, buf, err) < 0 ||
 	    add_env(c->spec->process, "LISTEN_PID=1", err) < 0)
 		return -1;
-	c->init.preserve_fds += c->opts->listen_fds;
 	return 0;
 }
 
@@ -231,7 +230,6 @@ static int prepare(struct create_run *c, berr_t *err)
 	    load_config(o, c->bundle, &c->spec, err) < 0 ||
 	    resolve_rootfs(c->bundle, c->spec->root_path, &c->rootfs, err) < 0)
 		return -1;
-	c->init.preserve_fds = o->preserve_fds;
 	if (pass_listen_fds(c, err) < 0)
 		return -1;
 	lsm_probe(&c->init.lsm);
@@ -509,6 +507,7 @@ void create_run_cleanup(struct create_run *c, bool failed)
 	cleanup_close_fn(&c->state_dirfd);
 	seccomp_prog_clear(&c->init.seccomp);
 	mount_sources_close(c->init.mount_fds, c->spec ? c->spec->n_mounts : 0);
+	process_preserved_clear(&c->init.preserved);
 	cgroup_clear(&c->cg);
 	state_clear(&c->state);
 	free(c->cgroup_path);
@@ -524,6 +523,10 @@ int create_run_begin(struct create_run *c, const struct create_opts *o,
 {
 	c->opts = o;
 	c->init.opts = o;
+	/* Before anything here opens an fd. */
+	if (process_preserve_fds(o->preserve_fds + o->listen_fds, &c->init.preserved,
+				 err) < 0)
+		return -1;
 	if (prepare(c, err) < 0 || plan_cgroup(c, err) < 0 ||
 	    connect_console(c, err) < 0)
 		return -1;

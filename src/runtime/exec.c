@@ -43,6 +43,7 @@ struct exec_run {
 	int listener;     /* connected seccomp listenerPath, or -1 */
 	char *state_json; /* for the seccomp listener */
 	struct lsm_host lsm;
+	struct preserved_fds preserved;
 	pid_t pid;
 };
 
@@ -102,7 +103,7 @@ static _Noreturn void child(struct exec_run *x)
 	close(x->sync[0]);
 	/* On success execve closes the sync socket: EOF tells the runtime. */
 	if (child_setup(x, &target, &err) == 0)
-		process_exec(x->o->process, &target, x->o->preserve_fds, &err);
+		process_exec(x->o->process, &target, &x->preserved, &err);
 	sync_send_error(x->sync[1], err);
 	_exit(err && err->errnum == ENOENT ? 127 : 126);
 }
@@ -251,6 +252,7 @@ static void exec_run_clear(struct exec_run *x, bool failed)
 	cleanup_close_fn(&x->console_fd);
 	cleanup_close_fn(&x->console_recv);
 	cleanup_close_fn(&x->listener);
+	process_preserved_clear(&x->preserved);
 	free(x->state_json);
 	seccomp_prog_clear(&x->seccomp);
 	cgroup_clear(&x->cg);
@@ -267,7 +269,9 @@ int container_exec(const struct exec_opts *o, int *exit_code, berr_t *err)
 	for (size_t i = 0; i < NS_JOIN_ORDER_N; i++)
 		x.ns_fds[i] = -1;
 	*exit_code = 0;
-	r = load(&x, err) < 0 || setup_console(&x, err) < 0 || start_child(&x, err) < 0 ?
+	/* Before anything here opens an fd. */
+	r = process_preserve_fds(o->preserve_fds, &x.preserved, err) < 0 ||
+	    load(&x, err) < 0 || setup_console(&x, err) < 0 || start_child(&x, err) < 0 ?
 		    -1 : 0;
 	if (r == 0 && !o->detach)
 		r = attend(&x, exit_code, err);

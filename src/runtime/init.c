@@ -240,7 +240,7 @@ _Noreturn void init_main(struct init_ctx *ctx)
 	listener.state_json = ctx->state_json;
 	if (process_finalize(ctx->spec->process, ctx->has_seccomp ? &ctx->seccomp : NULL,
 			     &listener, &ctx->lsm, &err) < 0 ||
-	    process_exec(ctx->spec->process, &target, ctx->preserve_fds, &err) < 0)
+	    process_exec(ctx->spec->process, &target, &ctx->preserved, &err) < 0)
 		die("exec", err);
 	_exit(127);
 }

@@ -8,6 +8,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/lsm.h"
+#include "runtime/process.h"
 #include "runtime/seccomp.h"
 #include "runtime/spec.h"
 
@@ -29,7 +30,7 @@ struct init_ctx {
 	int host_proc_fd; /* host /proc, to reopen the fifo after pivot */
 	char *state_json; /* for hooks the init runs itself (from SYNC_GO) */
 	bool got_go;      /* SYNC_GO received: the cgroup exists and is joined */
-	unsigned preserve_fds; /* --preserve-fds plus socket activation */
+	struct preserved_fds preserved; /* --preserve-fds, socket activation */
 	int *mount_fds;  /* detached bind sources by mount index, or -1 */
 	int rootfd;      /* the bound rootfs, once rootfs_bind ran */
 	int seccomp_listener; /* connected linux.seccomp.listenerPath, or -1 */

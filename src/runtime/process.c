@@ -278,21 +278,39 @@ static char **final_env(const struct spec_process *p, const char *home,
 	return env;
 }
 
+int process_preserve_fds(unsigned n, struct preserved_fds *out, berr_t *err)
+{
+	out->n = n;
+	out->open = n ? calloc(n, 1) : NULL;
+	if (n && !out->open)
+		return err_sys(err, "--preserve-fds");
+	for (unsigned i = 0; i < n; i++)
+		out->open[i] = fcntl((int)(3 + i), F_GETFD) >= 0;
+	return 0;
+}
+
+void process_preserved_clear(struct preserved_fds *p)
+{
+	free(p->open);
+	p->open = NULL;
+	p->n = 0;
+}
+
 int process_exec(const struct spec_process *p, const struct process_target *t,
-		 unsigned preserve_fds, berr_t *err)
+		 const struct preserved_fds *keep, berr_t *err)
 {
 	char **env = final_env(p, t->home, err);
 
 	if (p->user.umask.set)
 		umask((mode_t)p->user.umask.v);
-	for (unsigned fd = 3; fd < 3 + preserve_fds; fd++) {
-		int flags = fcntl((int)fd, F_GETFD);
-
-		if (flags >= 0)
-			fcntl((int)fd, F_SETFD, flags & ~FD_CLOEXEC);
-	}
-	if (sys_cloexec_fds_from(3 + (int)preserve_fds) < 0)
+	if (sys_cloexec_fds_from(3) < 0)
 		return err_sys(err, "mark fds close-on-exec");
+	for (unsigned i = 0; keep && i < keep->n; i++) {
+		int flags = fcntl((int)(3 + i), F_GETFD);
+
+		if (keep->open[i] && flags >= 0)
+			fcntl((int)(3 + i), F_SETFD, flags & ~FD_CLOEXEC);
+	}
 	if (!env)
 		return -1;
 	execve(t->path, p->args, env);

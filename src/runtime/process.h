@@ -39,9 +39,20 @@ int process_finalize(const struct spec_process *p,
 int process_set_oom_score(pid_t pid, const struct spec_process *p,
 			  berr_t *err);
 
+/* Which of fds 3..3+n-1 the caller had open, taken before the runtime
+ * opens anything: an fd it opens itself may take the number of a closed
+ * one and must not be passed on. */
+struct preserved_fds {
+	unsigned n;
+	unsigned char *open; /* n flags */
+};
+
+int process_preserve_fds(unsigned n, struct preserved_fds *out, berr_t *err);
+void process_preserved_clear(struct preserved_fds *p);
+
 /* Close every fd but stdio and the preserved ones, then execve.  Only
  * returns on failure. */
 int process_exec(const struct spec_process *p, const struct process_target *t,
-		 unsigned preserve_fds, berr_t *err);
+		 const struct preserved_fds *keep, berr_t *err);
 
 #endif

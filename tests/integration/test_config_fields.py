@@ -358,11 +358,21 @@ def test_stale_socket_activation_is_ignored(rt, bundle, tmp_path):
         f"expected no LISTEN_FDS and only stdio (+ls's own fd), saw {proc.stdout!r}")
 
 
-def test_preserve_fds_must_be_open(rt, bundle):
-    bundle.sh("true")
-    res = rt.run("run", "--preserve-fds", "5", "--bundle", bundle.path, bundle.cid)
-    assert_one_line_error(res, "--preserve-fds 5")
-    assert_nothing_left(rt)
+def test_preserve_fds_passes_only_what_was_open(rt, bundle, tmp_path):
+    """--preserve-fds 5 with only fd 3 open: fd 3 passes, and none of the
+    runtime's own fds slips in under the numbers 4..7 that were closed."""
+    import subprocess
+    passed = tmp_path / "passed"
+    passed.write_text("three\n")
+    bundle.sh("cat <&3; ls /proc/self/fd | sort -n | tr '\\n' ' '")
+    argv = ["/bin/sh", "-c", 'exec 3<"$0"; exec "$@"', str(passed),
+            *map(str, rt.argv("run", "--preserve-fds", "5", "--bundle", bundle.path, bundle.cid))]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    lines_ = proc.stdout.splitlines()
+    assert lines_[0] == "three", proc.stdout
+    assert lines_[1].split() == ["0", "1", "2", "3", "4"], (
+        f"expected fds 0-3 and ls's own 4, saw {lines_[1]!r}")
 
 
 def test_bind_source_unreachable_from_the_user_namespace(rt, bundle, tmp_path):
@@ -464,11 +474,14 @@ def test_tmpfs_takes_the_mode_of_its_mount_point(rt, bundle):
     assert lines(res) == ["712"], f"expected the tmpfs to keep mode 712, saw {res.stdout!r}"
 
 
-def test_effective_capabilities_outside_permitted_are_dropped_not_fatal(rt, bundle):
+def test_effective_capabilities_are_permitted_too(rt, bundle):
+    """As crun: an effective capability not listed as permitted is made
+    permitted rather than failing the start."""
     bundle.process["capabilities"] = {"bounding": ["CAP_SYS_ADMIN"], "effective": ["CAP_SYS_ADMIN"]}
-    res = run_sh(rt, bundle, "grep CapBnd /proc/self/status | cut -f2")
+    res = run_sh(rt, bundle, "grep -E 'CapEff|CapBnd' /proc/self/status | cut -f2")
     assert_exit(res, 0)
-    assert lines(res) == ["0000000000200000"], f"expected only CAP_SYS_ADMIN bounding, saw {res.stdout!r}"
+    assert lines(res) == ["0000000000200000", "0000000000200000"], (
+        f"expected CAP_SYS_ADMIN effective and bounding, saw {res.stdout!r}")
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/ns/time"), reason="no time namespace")

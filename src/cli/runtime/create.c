@@ -29,25 +29,26 @@ struct run_flags {
 	bool detach, keep;
 };
 
-/* systemd socket activation, as runc passes it on: the fds follow stdio
- * and the container sees LISTEN_FDS with itself (pid 1) as LISTEN_PID.
- * Only when the activation is ours (LISTEN_PID is this process): an
- * inherited, stale LISTEN_FDS would hand internal fds to the container. */
+/* systemd socket activation, as runc and crun pass it on: the fds follow
+ * stdio and the container sees LISTEN_FDS with itself (pid 1) as
+ * LISTEN_PID.  Not when LISTEN_PID names another process: the activation
+ * was meant for it. */
 static int listen_fds(struct create_opts *o, berr_t *err)
 {
 	const char *v = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
 	int64_t n, p;
 
-	if (!v || !*v || !pid ||
-	    units_parse_int(pid, "LISTEN_PID", 1, INT32_MAX, &p, err) < 0 ||
-	    p != getpid()) {
+	if (!v || !*v)
+		return 0;
+	if (pid && (units_parse_int(pid, "LISTEN_PID", 1, INT32_MAX, &p, err) < 0 ||
+		    p != getpid())) {
 		err_free(err);
 		return 0;
 	}
 	if (units_parse_int(v, "LISTEN_FDS", 0, 1 << 16, &n, err) < 0)
 		return -1;
 	o->listen_fds = (unsigned)n;
-	return rt_check_fds_open(o->preserve_fds + o->listen_fds, err);
+	return 0;
 }
 
 static int parse(struct rt_globals *g, int argc, char **argv, bool run,
@@ -68,8 +69,7 @@ static int parse(struct rt_globals *g, int argc, char **argv, bool run,
 		case OPT_NOKEYRING: o->no_new_keyring = true; break;
 		case OPT_CONFIG: o->config_path = optarg; break;
 		case OPT_PRESERVE:
-			if (units_parse_int(optarg, "--preserve-fds", 0, 1 << 20, &n, err) < 0 ||
-			    rt_check_fds_open((unsigned)n, err) < 0)
+			if (units_parse_int(optarg, "--preserve-fds", 0, 1 << 20, &n, err) < 0)
 				return -1;
 			o->preserve_fds = (unsigned)n;
 			break;

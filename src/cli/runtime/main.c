@@ -66,14 +66,6 @@ int rt_need_id(const struct rt_verb *v, int argc, char **argv, int first,
 	return 0;
 }
 
-int rt_check_fds_open(unsigned n, berr_t *err)
-{
-	for (unsigned fd = 3; fd < 3 + n; fd++)
-		if (fcntl((int)fd, F_GETFD) < 0)
-			return err_set(err, EBADF, "--preserve-fds %u: fd %u is not open", n, fd);
-	return 0;
-}
-
 int rt_print_json(json_t *v, berr_t *err)
 {
 	cleanup_free char *text = json_dumps(v, JSON_INDENT(2));

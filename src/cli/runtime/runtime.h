@@ -52,11 +52,6 @@ int rt_pause(struct rt_globals *g, int argc, char **argv, berr_t *err);
 int rt_resume(struct rt_globals *g, int argc, char **argv, berr_t *err);
 int rt_update(struct rt_globals *g, int argc, char **argv, berr_t *err);
 
-/* --preserve-fds N passes fds 3..3+N-1 as they are: each must be open,
- * or an fd the runtime opens internally would take its number and leak
- * into the container. */
-int rt_check_fds_open(unsigned n, berr_t *err);
-
 /* Print a JSON value to stdout, indented as runc does. */
 int rt_print_json(json_t *v, berr_t *err);
 
