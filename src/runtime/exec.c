@@ -206,7 +206,9 @@ static int wait_exec(struct exec_run *x, berr_t *err)
 		err_free(&recv_err);
 		return 0;
 	}
-	return err_set(err, EIO, "%s", type == SYNC_ERROR ? msg : "unexpected message");
+	if (type == SYNC_ERROR)
+		return sync_error_payload(msg, err);
+	return err_set(err, EPROTO, "unexpected message %d from the exec process", type);
 }
 
 static int start_child(struct exec_run *x, berr_t *err)

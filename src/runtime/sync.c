@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -92,6 +93,18 @@ int sync_recv(int fd, enum sync_type *type, char **data, berr_t *err)
 	return 0;
 }
 
+/* SYNC_ERROR carries "<errno> <message>": the caller keeps telling a
+ * missing executable (ENOENT) from other failures. */
+int sync_error_payload(const char *payload, berr_t *err)
+{
+	char *rest;
+	long errnum = strtol(payload, &rest, 10);
+
+	if (rest == payload || *rest != ' ')
+		return err_set(err, EIO, "%s", payload);
+	return err_set(err, (int)errnum, "%s", rest + 1);
+}
+
 int sync_expect(int fd, enum sync_type type, char **data, berr_t *err)
 {
 	cleanup_free char *payload = NULL;
@@ -100,7 +113,7 @@ int sync_expect(int fd, enum sync_type type, char **data, berr_t *err)
 	if (sync_recv(fd, &got, &payload, err) < 0)
 		return -1;
 	if (got == SYNC_ERROR)
-		return err_set(err, EIO, "%s", payload);
+		return sync_error_payload(payload, err);
 	if (got != type)
 		return err_set(err, EPROTO, "unexpected message %d from container init (wanted %d)",
 			       got, type);
@@ -111,9 +124,11 @@ int sync_expect(int fd, enum sync_type type, char **data, berr_t *err)
 
 void sync_send_error(int fd, const berr_t e)
 {
-	const char *msg = err_msg(e);
+	cleanup_free char *msg = NULL;
 	berr_t ignored = NULL;
 
+	if (asprintf(&msg, "%d %s", e ? e->errnum : EIO, err_msg(e)) < 0)
+		return;
 	sync_send(fd, SYNC_ERROR, msg, strlen(msg), &ignored);
 	err_free(&ignored);
 }
@@ -131,7 +146,7 @@ void sync_peer_error(int fd, berr_t *err)
 		return;
 	while (sync_recv(fd, &type, &payload, &recv_err) == 0) {
 		if (type == SYNC_ERROR) {
-			err_set(err, EIO, "%s", payload);
+			sync_error_payload(payload, err);
 			break;
 		}
 		free(payload);

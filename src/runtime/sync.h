@@ -36,6 +36,9 @@ int sync_expect(int fd, enum sync_type type, char **data, berr_t *err);
  * before it went away, if there is one. */
 void sync_peer_error(int fd, berr_t *err);
 
+/* The error a SYNC_ERROR payload describes ("<errno> <message>"). */
+int sync_error_payload(const char *payload, berr_t *err);
+
 /* Send err's message as SYNC_ERROR (best effort). */
 void sync_send_error(int fd, const berr_t e);
 
