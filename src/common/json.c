@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/strv.h"
 
 /* Paths longer than the buffer end in "..." rather than failing: they only
  * decorate messages. */
@@ -190,20 +191,6 @@ int jget_uint(json_t *obj, const char *key, const char *where, uint64_t max,
 	if (r > 0)
 		*out = (uint64_t)n;
 	return r;
-}
-
-void strv_free(char **v)
-{
-	cleanup_strv_fn(&v);
-}
-
-size_t strv_len(char *const *v)
-{
-	size_t n = 0;
-
-	while (v && v[n])
-		n++;
-	return n;
 }
 
 int jget_strv(json_t *obj, const char *key, const char *where, bool required,

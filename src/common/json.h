@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/strv.h"
 
 /* The path of child key under parent path ("process" + "cwd"). */
 struct jpath {
@@ -48,7 +49,5 @@ int jcheck_string(json_t *v, const char *where, char **out, berr_t *err);
 int jcheck_int(json_t *v, const char *where, int64_t min, int64_t max,
 	       int64_t *out, berr_t *err);
 
-void strv_free(char **v);
-size_t strv_len(char *const *v);
 
 #endif

@@ -110,15 +110,7 @@ static int load_config(const struct create_opts *o, const char *bundle,
 
 static int add_env(struct spec_process *p, const char *entry, berr_t *err)
 {
-	size_t n = strv_len(p->env);
-	char **env = realloc(p->env, (n + 2) * sizeof(*env));
-
-	if (!env)
-		return err_sys(err, "process.env");
-	p->env = env;
-	env[n] = strdup(entry);
-	env[n + 1] = NULL;
-	return env[n] ? 0 : err_sys(err, "process.env");
+	return strv_push(&p->env, entry) < 0 ? err_sys(err, "process.env") : 0;
 }
 
 /* Socket activation: the listening fds follow stdio like preserved ones. */

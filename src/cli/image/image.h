@@ -1,0 +1,44 @@
+/* The image verbs of `berth`: images, tag, rmi, inspect, import, load.
+ * One file per verb; each parses its own flags and calls the image
+ * library (src/image). */
+#ifndef BERTH_CLI_IMAGE_H
+#define BERTH_CLI_IMAGE_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "image/image.h"
+#include "image/store.h"
+
+/* The global flags given before the verb. */
+struct berth_globals {
+	const char *root;     /* --root, $BERTH_ROOT, or /var/lib/berth */
+	const char *run_root; /* --run-root, $BERTH_RUN_ROOT (later layers) */
+};
+
+int img_images(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_tag(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_rmi(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_inspect(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_import(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_load(struct berth_globals *g, int argc, char **argv, berr_t *err);
+
+/* getopt_long that stops at the first non-flag and reports a missing
+ * value as ':' (so the verb words the error). */
+int img_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+/* The error for what img_getopt returned when it is '?' or ':'. */
+int img_bad_flag(const char *verb, int c, char **argv, berr_t *err);
+
+/* Sum of the image's layer blob sizes. */
+int img_size(struct store *s, const struct image *img, uint64_t *size,
+	     berr_t *err);
+/* The names whose image has this id (config digest), sorted. */
+int img_names_of(struct store *s, const char *id, json_t **names, berr_t *err);
+
+int img_print_json(json_t *v, berr_t *err);
+
+#endif

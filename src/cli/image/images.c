@@ -1,0 +1,255 @@
+/* `berth images [-q] [--no-trunc]`: one row per name, as docker prints
+ * them (REPOSITORY TAG IMAGE ID CREATED SIZE). */
+#include "cli/image/image.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/cleanup.h"
+
+#define COLUMNS 5
+
+struct row {
+	char *col[COLUMNS]; /* repository, tag, id, created, size */
+	time_t created;
+};
+
+static const char *const headers[COLUMNS] = {
+	"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE",
+};
+
+/* RFC 3339 ("2024-05-01T10:00:00.123456789Z" or "+02:00"); 0 if not. */
+static time_t parse_time(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	int sign, hh, mm;
+	time_t t;
+
+	if (!p)
+		return 0;
+	if (*p == '.')
+		p += 1 + strspn(p + 1, "0123456789");
+	t = timegm(&tm);
+	if (*p == 'Z' || *p == 'z')
+		return t;
+	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &hh, &mm) == 2) {
+		sign = *p == '+' ? -1 : 1;
+		return t + sign * (hh * 3600 + mm * 60);
+	}
+	return 0;
+}
+
+/* docker's "3 weeks ago" wording. */
+static void ago(time_t t, char *buf, size_t len)
+{
+	long long s = (long long)(time(NULL) - t), h = s / 3600;
+
+	if (t == 0)
+		snprintf(buf, len, "N/A");
+	else if (s < 1)
+		snprintf(buf, len, "Less than a second ago");
+	else if (s < 60)
+		snprintf(buf, len, "%lld seconds ago", s);
+	else if (s / 60 == 1)
+		snprintf(buf, len, "About a minute ago");
+	else if (s < 3600)
+		snprintf(buf, len, "%lld minutes ago", s / 60);
+	else if (h == 1)
+		snprintf(buf, len, "About an hour ago");
+	else if (h < 48)
+		snprintf(buf, len, "%lld hours ago", h);
+	else if (h < 24 * 7 * 2)
+		snprintf(buf, len, "%lld days ago", h / 24);
+	else if (h < 24 * 30 * 2)
+		snprintf(buf, len, "%lld weeks ago", h / 24 / 7);
+	else if (h < 24 * 365 * 2)
+		snprintf(buf, len, "%lld months ago", h / 24 / 30);
+	else
+		snprintf(buf, len, "%lld years ago", h / 24 / 365);
+}
+
+/* docker's sizes: decimal units, three significant digits ("4.26MB"). */
+static void human_size(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1000 && u + 1 < sizeof(units) / sizeof(*units)) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, len, "%.3g%s", v, units[u]);
+}
+
+static int fill_row(struct store *s, const char *name, bool no_trunc,
+		    struct row *r, berr_t *err)
+{
+	const char *colon = strrchr(name, ':'), *at = strchr(name, '@');
+	char created[64], size[32];
+	struct image img;
+	uint64_t bytes;
+
+	if (image_resolve(s, name, &img, err) < 0)
+		return -1;
+	if (img_size(s, &img, &bytes, err) < 0) {
+		image_clear(&img);
+		return -1;
+	}
+	r->created = parse_time(json_string_value(json_object_get(img.config_json, "created")));
+	ago(r->created, created, sizeof(created));
+	human_size(bytes, size, sizeof(size));
+	if (at)
+		colon = NULL; /* "repo@sha256:...": no tag */
+	r->col[0] = at ? strndup(name, (size_t)(at - name))
+		       : colon ? strndup(name, (size_t)(colon - name)) : strdup(name);
+	r->col[1] = strdup(colon ? colon + 1 : "<none>");
+	r->col[2] = strndup(img.config_digest + (no_trunc ? 0 : 7), no_trunc ? DIGEST_MAX : 12);
+	r->col[3] = strdup(created);
+	r->col[4] = strdup(size);
+	image_clear(&img);
+	for (int i = 0; i < COLUMNS; i++)
+		if (!r->col[i])
+			return err_sys(err, "images");
+	return 0;
+}
+
+static void rows_clear(struct row *r)
+{
+	for (int c = 0; c < COLUMNS; c++) {
+		free(r->col[c]);
+		r->col[c] = NULL;
+	}
+}
+
+static void rows_free(struct row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		rows_clear(&rows[i]);
+	free(rows);
+}
+
+/* Newest first, then by name, as docker lists them. */
+static int by_created(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->created != y->created)
+		return x->created < y->created ? 1 : -1;
+	return strcmp(x->col[0], y->col[0]) ? strcmp(x->col[0], y->col[0])
+					    : strcmp(x->col[1], y->col[1]);
+}
+
+/* Columns padded to their widest cell plus three spaces; the last one
+ * ends the line. */
+static void print_cell(const char *text, const size_t *width, int c)
+{
+	if (c + 1 < COLUMNS)
+		printf("%-*s   ", (int)width[c], text);
+	else
+		printf("%s\n", text);
+}
+
+static void print_table(const struct row *rows, size_t n)
+{
+	size_t width[COLUMNS];
+
+	for (int c = 0; c < COLUMNS; c++) {
+		width[c] = strlen(headers[c]);
+		for (size_t i = 0; i < n; i++)
+			if (strlen(rows[i].col[c]) > width[c])
+				width[c] = strlen(rows[i].col[c]);
+	}
+	for (int c = 0; c < COLUMNS; c++)
+		print_cell(headers[c], width, c);
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < COLUMNS; c++)
+			print_cell(rows[i].col[c], width, c);
+}
+
+/* -q: each image id once. */
+static void print_ids(const struct row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(rows[j].col[2], rows[i].col[2]) == 0;
+		if (!seen)
+			printf("%s\n", rows[i].col[2]);
+	}
+}
+
+/* A damaged image does not hide the others: the rows are printed, then
+ * the first error is returned. */
+static int list(struct store *s, bool quiet, bool no_trunc, berr_t *err)
+{
+	json_t *refs = NULL, *item;
+	struct row *rows;
+	size_t i, n = 0;
+	int r = 0;
+
+	if (store_refs_list(s, &refs, err) < 0)
+		return -1;
+	rows = calloc(json_array_size(refs) + 1, sizeof(*rows));
+	if (!rows) {
+		json_decref(refs);
+		return err_sys(err, "images");
+	}
+	json_array_foreach(refs, i, item) {
+		berr_t one = NULL;
+		const char *name = json_string_value(json_object_get(item, "name"));
+
+		if (fill_row(s, name, no_trunc, &rows[n], &one) == 0) {
+			n++;
+			continue;
+		}
+		rows_clear(&rows[n]);
+		if (r == 0)
+			r = err_set(err, one->errnum, "image '%s': %s", name, err_msg(one));
+		err_free(&one);
+	}
+	qsort(rows, n, sizeof(*rows), by_created);
+	if (quiet)
+		print_ids(rows, n);
+	else
+		print_table(rows, n);
+	rows_free(rows, n);
+	json_decref(refs);
+	return r;
+}
+
+int img_images(struct berth_globals *g, int argc, char **argv, berr_t *err)
+{
+	static const struct option opts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-trunc", no_argument, NULL, 'T' },
+		{ "all", no_argument, NULL, 'a' },
+		{ 0 },
+	};
+	bool quiet = false, no_trunc = false;
+	struct store s;
+	int c, r;
+
+	while ((c = img_getopt(argc, argv, "qa", opts)) != -1) {
+		if (c == 'q')
+			quiet = true;
+		else if (c == 'T')
+			no_trunc = true;
+		else if (c != 'a')
+			return img_bad_flag("images", c, argv, err);
+	}
+	if (optind < argc)
+		return err_set(err, EINVAL, "images: unexpected argument '%s' (filtering by name is not supported yet)",
+			       argv[optind]);
+	if (store_open(g->root, &s, err) < 0)
+		return -1;
+	r = list(&s, quiet, no_trunc, err);
+	store_close(&s);
+	return r;
+}

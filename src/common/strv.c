@@ -1,0 +1,39 @@
+#include "common/strv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+
+void strv_free(char **v)
+{
+	cleanup_strv_fn(&v);
+}
+
+size_t strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+int strv_push(char ***v, const char *s)
+{
+	size_t n = strv_len(*v);
+	char **grown = realloc(*v, (n + 2) * sizeof(*grown));
+	char *copy = strdup(s);
+
+	if (grown)
+		*v = grown;
+	if (!grown || !copy) {
+		free(copy);
+		errno = ENOMEM;
+		return -1;
+	}
+	grown[n] = copy;
+	grown[n + 1] = NULL;
+	return 0;
+}
