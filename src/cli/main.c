@@ -3,17 +3,115 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
 
+#include "cli/container/container.h"
+#include "cli/image/image.h"
+#include "cli/init.h"
 #include "cli/runtime/runtime.h"
+
+struct berth_verb {
+	const char *name;
+	const char *usage;
+	const char *summary;
+	int (*fn)(struct berth_globals *g, int argc, char **argv, berr_t *err);
+	int error_code; /* exit code when the verb fails (docker's) */
+};
+
+static const struct berth_verb verbs[] = {
+	{ "images", "images [-q] [--no-trunc]", "list images", img_images, 1 },
+	{ "tag", "tag SOURCE TARGET", "give an image another name", img_tag, 1 },
+	{ "rmi", "rmi [-f] IMAGE...", "remove image names", img_rmi, 1 },
+	{ "inspect", "inspect IMAGE...", "print images as JSON", img_inspect, 1 },
+	{ "import", "import [-c INSTRUCTION]... TARBALL|- [NAME]",
+	  "make an image of a rootfs tarball", img_import, 1 },
+	{ "load", "load [-i FILE|DIR|-]",
+	  "load a docker save archive or an OCI layout", img_load, 1 },
+};
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: berth COMMAND ...\n\n"
-		     "Commands:\n"
-		     "  runtime    the OCI runtime, with runc's command line\n"
-		     "  version    print the version\n");
+	fprintf(out, "Usage: berth [--root DIR] [--run-root DIR] COMMAND ...\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
+		fprintf(out, "  %-46s %s\n", verbs[i].usage, verbs[i].summary);
+	fprintf(out, "  %-46s %s\n  %-46s %s\n  %-46s %s\n",
+		"run [flags] IMAGE [COMMAND...]", "run a container from an image, in the foreground",
+		"runtime ...", "the OCI runtime, with runc's command line",
+		"version", "print the version");
+}
+
+/* Which global flag arg is (0 --root, 1 --run-root, -1 neither); *inline_value
+ * points after '=' in the --flag=VALUE form, else is NULL. */
+static int global_flag(const char *arg, const char **inline_value)
+{
+	static const char *const names[] = { "--root", "--run-root" };
+
+	for (int k = 0; k < 2; k++) {
+		size_t n = strlen(names[k]);
+
+		if (strncmp(arg, names[k], n) != 0 || (arg[n] && arg[n] != '='))
+			continue;
+		*inline_value = arg[n] == '=' ? arg + n + 1 : NULL;
+		return k;
+	}
+	return -1;
+}
+
+/* --root DIR / --root=DIR (and --run-root) before the verb; returns the
+ * index of the verb, or -1 with the error. */
+static int parse_globals(int argc, char **argv, struct berth_globals *g,
+			 berr_t *err)
+{
+	const char **slots[] = { &g->root, &g->run_root };
+	int i = 1;
+
+	while (i < argc) {
+		const char *value;
+		int k = global_flag(argv[i], &value);
+
+		if (k < 0)
+			return i;
+		if (!value && i + 1 >= argc)
+			return err_set(err, EINVAL, "%s needs a value", argv[i]);
+		if (!value)
+			value = argv[++i];
+		if (!*value)
+			return err_set(err, EINVAL, "%s: empty directory", argv[i]);
+		*slots[k] = value;
+		i++;
+	}
+	return i;
+}
+
+static int run_verb(struct berth_globals *g, int argc, char **argv)
+{
+	berr_t err = NULL;
+	int code;
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(*verbs); i++) {
+		const struct berth_verb *v = &verbs[i];
+
+		if (strcmp(argv[0], v->name) != 0)
+			continue;
+		if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			printf("Usage: berth %s\n\n%s\n", v->usage, v->summary);
+			return 0;
+		}
+		optind = 1;
+		code = v->fn(g, argc, argv, &err);
+		if (code < 0) {
+			err_print(stderr, "berth", err);
+			err_free(&err);
+			return v->error_code;
+		}
+		return 0;
+	}
+	fprintf(stderr, "berth: unknown command '%s'\n", argv[0]);
+	usage(stderr);
+	return 125;
 }
 
 /* A closed stdin, stdout or stderr would be the number of the next fd
@@ -34,6 +132,46 @@ static void ensure_stdio(void)
 	}
 }
 
+/* `berth [global flags] VERB ...` (`berth runtime` keeps its own flags,
+ * --root included, and is dispatched before these). */
+static int berth_main(int argc, char **argv)
+{
+	struct berth_globals g = { .root = getenv("BERTH_ROOT"),
+				   .run_root = getenv("BERTH_RUN_ROOT") };
+	berr_t err = NULL;
+	int i = parse_globals(argc, argv, &g, &err);
+
+	if (i < 0) {
+		err_print(stderr, "berth", err);
+		err_free(&err);
+		return 125;
+	}
+	if (!g.root || !*g.root)
+		g.root = STORE_DEFAULT_ROOT;
+	if (i >= argc) {
+		usage(stderr);
+		return 125;
+	}
+	if (strcmp(argv[i], "version") == 0 || strcmp(argv[i], "--version") == 0) {
+		puts("berth version 0.1.0");
+		return 0;
+	}
+	if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[i], "runtime") == 0)
+		return rt_main(argc - i, argv + i);
+	if (strcmp(argv[i], "run") == 0) {
+		struct cli_roots roots = { .store = g.root,
+					   .run = g.run_root && *g.run_root ? g.run_root
+									    : "/run/berth" };
+
+		return cli_run(&roots, argc - i, argv + i);
+	}
+	return run_verb(&g, argc - i, argv + i);
+}
+
 int main(int argc, char **argv)
 {
 	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -41,21 +179,13 @@ int main(int argc, char **argv)
 	ensure_stdio();
 	if (strcmp(self, "berth-runtime") == 0)
 		return rt_main(argc, argv);
+	if (strcmp(self, "berth-init") == 0)
+		return berth_init_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 125;
 	}
 	if (strcmp(argv[1], "runtime") == 0)
 		return rt_main(argc - 1, argv + 1);
-	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-		puts("berth version 0.1.0");
-		return 0;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	fprintf(stderr, "berth: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return 125;
+	return berth_main(argc, argv);
 }

@@ -455,6 +455,17 @@ def wait_for(pred, timeout=10.0, what="condition"):
         time.sleep(0.05)
 
 
+def berth_binary():
+    """`berth` itself: $BERTH, or the one beside $BERTH_RUNTIME (so the
+    sanitizer pass runs build-san's), or build/berth."""
+    if os.environ.get("BERTH"):
+        return Path(os.environ["BERTH"])
+    rt = os.environ.get("BERTH_RUNTIME", "")
+    if Path(rt).name in ("berth", "berth-runtime"):
+        return Path(rt).parent / "berth"
+    return REPO / "build" / "berth"
+
+
 def with_fd3(path, argv):
     """argv run with `path` open for reading as fd 3 (opened by a shell in
     front of it, never in pytest's own process)."""

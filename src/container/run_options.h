@@ -1,0 +1,32 @@
+/* What `berth run` was asked for, before it becomes an OCI config: the
+ * docker run flags people already know. */
+#ifndef BERTH_CONTAINER_RUN_OPTIONS_H
+#define BERTH_CONTAINER_RUN_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct run_options {
+	const char *image;
+	char **command;       /* after the image, may be empty */
+	const char *name;     /* --name */
+	bool rm, interactive, tty, read_only, no_new_privileges, init;
+	char **env;           /* -e K=V or K (from the caller's env), in order */
+	char **env_files;     /* --env-file */
+	const char *workdir;  /* -w */
+	const char *user;     /* -u uid[:gid] or name[:group] */
+	const char *entrypoint; /* --entrypoint ("" clears it) */
+	bool entrypoint_set;
+	const char *hostname; /* -h */
+	char **volumes;       /* -v SRC:DST[:ro] */
+	char **tmpfs;         /* --tmpfs DST[:opts] */
+	int64_t memory;       /* --memory bytes, 0: none */
+	double cpus;          /* --cpus, 0: none */
+	int64_t pids_limit;   /* --pids-limit, 0: none */
+	char **cap_add, **cap_drop;
+	const char *seccomp;  /* NULL: default profile; "unconfined"; or a file */
+	const char *network;  /* "none" (default here) or "host" */
+	char **ulimits;       /* --ulimit nofile=1024:2048 */
+};
+
+#endif
