@@ -44,6 +44,8 @@ static int lowerdirs(struct store *s, const struct image *img, const char *dir,
 
 		if (store_layer_get(s, img->layers[i], diff_id, &path, err) < 0)
 			return err_prefix(err, "layer %zu of image %s", i, img->config_digest);
+		if (image_check_diff_id(img, i, diff_id, err) < 0)
+			return -1;
 		n = snprintf(out + used, size - used, "%s%s", used ? ":" : "", path);
 		if (n < 0 || (size_t)n >= size - used)
 			return err_set(err, E2BIG, "image %s: too many layers for one overlay mount (%zu)",

@@ -331,6 +331,18 @@ static int find_manifest(struct store *s, const char *ref,
 	return r < 0 ? -1 : 0;
 }
 
+int image_check_diff_id(const struct image *img, size_t i, const char *diff_id,
+			berr_t *err)
+{
+	json_t *ids = json_object_get(json_object_get(img->config_json, "rootfs"), "diff_ids");
+	const char *want = json_string_value(json_array_get(ids, i));
+
+	if (!want || strcmp(want, diff_id) != 0)
+		return err_set(err, EINVAL, "image %s: layer %zu unpacks to %s, but the config's rootfs.diff_ids[%zu] is %s",
+			       img->config_digest, i, diff_id, i, want ? want : "missing");
+	return 0;
+}
+
 int image_resolve(struct store *s, const char *ref, struct image *out,
 		  berr_t *err)
 {

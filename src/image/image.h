@@ -37,6 +37,12 @@ int image_resolve(struct store *s, const char *ref, struct image *out,
 		  berr_t *err);
 void image_clear(struct image *img);
 
+/* A layer's content must be what the config's rootfs.diff_ids[i] says:
+ * compressed layers are unpacked lazily, so this is where a manifest and
+ * config that do not belong together are caught. */
+int image_check_diff_id(const struct image *img, size_t i, const char *diff_id,
+			berr_t *err);
+
 /* Parse a config blob; where names it in errors. */
 int image_config_parse(const char *text, size_t len, const char *where,
 		       struct image_config *out, json_t **doc, berr_t *err);

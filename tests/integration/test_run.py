@@ -3,6 +3,7 @@ docker run's flags, through the in-process runtime.  Each test has its own
 store (--root) and run root (--run-root); the image is a busybox rootfs
 imported with `berth import`."""
 
+import json
 import os
 import subprocess
 import tarfile
@@ -205,3 +206,31 @@ def test_init_reaps_orphans_and_passes_the_exit_code(berth):
     lines_ = out(res)
     assert lines_[0] != "pid=1", "expected berth-init as pid 1, not the command"
     assert lines_[1].strip() == "0", f"expected no zombie left, saw {lines_[1]!r}"
+
+
+def test_layer_not_matching_the_configs_diff_id_is_refused(berth, tmp_path):
+    """A compressed layer is only unpacked when first run; what it unpacks
+    to must be what the image config says, or the image is not what it
+    claims to be."""
+    from test_images import oci_layout, sha256, tar_bytes, write_tree
+    real = tar_bytes({"hello": b"hi\n"})
+    files, d = oci_layout(real)
+    config = json.loads(files["blobs/sha256/" + d["config"].split(":")[1]])
+    config["rootfs"]["diff_ids"] = [sha256(b"some other layer")]
+    config_bytes = json.dumps(config).encode()
+    # Re-point the manifest at the edited config.
+    manifest = json.loads(files["blobs/sha256/" + d["manifest"].split(":")[1]])
+    manifest["config"].update(digest=sha256(config_bytes), size=len(config_bytes))
+    manifest_bytes = json.dumps(manifest).encode()
+    files["blobs/sha256/" + sha256(config_bytes).split(":")[1]] = config_bytes
+    files["blobs/sha256/" + sha256(manifest_bytes).split(":")[1]] = manifest_bytes
+    index = json.loads(files["index.json"])
+    index["manifests"][0].update(digest=sha256(manifest_bytes), size=len(manifest_bytes))
+    files["index.json"] = json.dumps(index).encode()
+    write_tree(tmp_path / "layout", files)
+    res = berth("load", "-i", tmp_path / "layout")
+    assert res.returncode == 0, res.stderr
+    res = berth("run", "--rm", "oci:1", "/bin/true")
+    assert res.returncode == 125
+    assert "diff_ids[0]" in res.stderr and d["diff"] in res.stderr, res.stderr
+    assert not any((berth.store / "containers").iterdir())
