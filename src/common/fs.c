@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,12 +170,27 @@ int fs_mkdir_p(const char *path, mode_t mode, berr_t *err)
 	return 0;
 }
 
+/* Bind mounts share st_dev with their source, so the mount id (Linux
+ * 5.8+) decides whether a directory is on the mount being removed. */
+static int where_at(int dirfd, const char *name, int flags, struct statx *sx)
+{
+	return statx(dirfd, name, flags | AT_SYMLINK_NOFOLLOW,
+		     STATX_TYPE | STATX_MNT_ID, sx);
+}
+
+static bool same_mount(const struct statx *a, const struct statx *b)
+{
+	if ((a->stx_mask & b->stx_mask & STATX_MNT_ID) && a->stx_mnt_id != b->stx_mnt_id)
+		return false;
+	return a->stx_dev_major == b->stx_dev_major && a->stx_dev_minor == b->stx_dev_minor;
+}
+
 int fs_remove_tree_at(int parentfd, const char *name, berr_t *err)
 {
 	cleanup_close int fd = -1;
 	cleanup_closedir DIR *dir = NULL;
 	struct dirent *de;
-	struct stat top;
+	struct statx top;
 
 	if (unlinkat(parentfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
@@ -184,21 +200,20 @@ int fs_remove_tree_at(int parentfd, const char *name, berr_t *err)
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(err, "open '%s'", name);
-	if (fstat(fd, &top) < 0)
+	if (where_at(fd, "", AT_EMPTY_PATH, &top) < 0)
 		return err_sys(err, "stat '%s'", name);
 	dir = fdopendir(fd);
 	if (!dir)
 		return err_sys(err, "open '%s'", name);
 	fd = -1; /* owned by dir now */
 	while ((de = readdir(dir))) {
-		struct stat st;
+		struct statx sx;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (fstatat(dirfd(dir), de->d_name, &st,
-			    AT_SYMLINK_NOFOLLOW) < 0)
+		if (where_at(dirfd(dir), de->d_name, 0, &sx) < 0)
 			return err_sys(err, "stat '%s/%s'", name, de->d_name);
-		if (S_ISDIR(st.st_mode) && st.st_dev != top.st_dev)
+		if (S_ISDIR(sx.stx_mode) && !same_mount(&sx, &top))
 			return err_set(err, EBUSY,
 				       "'%s/%s' is a mount point", name,
 				       de->d_name);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -196,6 +197,34 @@ static void test_error_context(void **state)
 	assert_null(err);
 }
 
+/* A bind mount shares st_dev with its source: removing a tree must still
+ * stop at it, or it deletes what the mount shows (a shared image layer). */
+static void test_remove_tree_stops_at_bind_mounts(void **state)
+{
+	char tree[300], mnt[300], kept[300];
+	berr_t err = NULL;
+	int parent;
+
+	(void)state;
+	snprintf(tree, sizeof(tree), "%s/tree", outside);
+	snprintf(mnt, sizeof(mnt), "%s/tree/mnt", outside);
+	snprintf(kept, sizeof(kept), "%s/etc/passwd", root);
+	assert_int_equal(fs_mkdir_p(mnt, 0755, &err), 0);
+	if (mount(root, mnt, NULL, MS_BIND, NULL) < 0) {
+		skip();
+		return;
+	}
+	parent = open(outside, O_PATH | O_DIRECTORY);
+	assert_int_equal(fs_remove_tree_at(parent, "tree", &err), -1);
+	assert_int_equal(err->errnum, EBUSY);
+	assert_non_null(strstr(err_msg(err), "mount point"));
+	err_free(&err);
+	assert_int_equal(access(kept, F_OK), 0);
+	assert_int_equal(umount2(mnt, MNT_DETACH), 0);
+	assert_int_equal(fs_remove_tree_at(parent, "tree", &err), 0);
+	close(parent);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_error_context),
+		cmocka_unit_test(test_remove_tree_stops_at_bind_mounts),
 	};
 
 	return cmocka_run_group_tests(tests, make_tree, remove_tree);
