@@ -365,6 +365,25 @@ static int set_network(json_t *linux, const struct run_options *o, berr_t *err)
 	return 0;
 }
 
+/* Root in the container is r->base on the host; /sys needs a network
+ * namespace the user namespace owns, so not the host's. */
+static int set_userns(json_t *linux, const struct run_options *o, berr_t *err)
+{
+	const struct userns_range *r = &o->userns;
+	json_t *map;
+
+	if (!r->size)
+		return 0;
+	if (o->network && !strcmp(o->network, "host"))
+		return err_set(err, EINVAL, "--userns auto: cannot share the host's network (--network host)");
+	map = json_pack("[{s:i,s:I,s:I}]", "containerID", 0, "hostID", (json_int_t)r->base,
+			"size", (json_int_t)r->size);
+	json_array_append_new(json_object_get(linux, "namespaces"), json_pack("{s:s}", "type", "user"));
+	json_object_set_new(linux, "uidMappings", map);
+	json_object_set_new(linux, "gidMappings", json_deep_copy(map));
+	return 0;
+}
+
 static int set_seccomp(json_t *linux, const struct run_options *o, berr_t *err)
 {
 	cleanup_free char *text = NULL;
@@ -408,6 +427,7 @@ int container_config_build(const struct image_config *img,
 	json_object_set_new(cfg, "annotations", json_pack("{s:s}", "org.berth.image", o->image));
 	if (set_process(cfg, img, o, rootfs, err) < 0 || set_mounts(cfg, o, err) < 0 ||
 	    set_resources(linux, o) < 0 || set_network(linux, o, err) < 0 ||
+	    set_userns(linux, o, err) < 0 ||
 	    set_seccomp(linux, o, err) < 0) {
 		json_decref(cfg);
 		return -1;

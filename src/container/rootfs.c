@@ -1,7 +1,10 @@
 #include "container/rootfs.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/mount.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +14,15 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/syscalls.h"
+#include "runtime/namespaces.h"
 
 /* The kernel reads mount options from one page. */
 #define OVERLAY_DATA_MAX 4000
 
 static int make_dirs(const char *dir, berr_t *err)
 {
-	static const char *const subdirs[] = { "upper", "work", "rootfs", "empty" };
+	static const char *const subdirs[] = { "upper", "work", "rootfs", "empty", "lower" };
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(*subdirs); i++) {
@@ -29,22 +34,63 @@ static int make_dirs(const char *dir, berr_t *err)
 	return 0;
 }
 
+/* In a user namespace the image's layers are seen through idmapped
+ * mounts at <dir>/lower/<i> (host 0 appears as the range's base): the
+ * shared layers stay as they are, and the container's root owns its root.
+ * Overlayfs itself cannot be idmapped, its layers can (Linux 5.19+). */
+static int idmap_layer(const char *layer, const char *at, int userns, berr_t *err)
+{
+	cleanup_close int tree = sys_open_tree(AT_FDCWD, layer,
+					       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP,
+				   .userns_fd = (uint64_t)userns };
+
+	if (tree < 0)
+		return err_sys(err, "open layer '%s' for an idmapped mount", layer);
+	if (sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
+		return err_sys(err, "idmap layer '%s'", layer);
+	if (mkdir(at, 0700) < 0 && errno != EEXIST)
+		return err_sys(err, "mkdir '%s'", at);
+	if (sys_move_mount(tree, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return err_sys(err, "attach layer '%s' at '%s'", layer, at);
+	return 0;
+}
+
+/* The directory overlayfs gets for layer i: the layer itself, or its
+ * idmapped view. */
+static int lower_path(struct store *s, const struct image *img, size_t i,
+		      const char *dir, int userns, char **path, berr_t *err)
+{
+	char diff_id[DIGEST_MAX], at[PATH_MAX];
+
+	if (store_layer_get(s, img->layers[i], diff_id, path, err) < 0)
+		return err_prefix(err, "layer %zu of image %s", i, img->config_digest);
+	if (image_check_diff_id(img, i, diff_id, err) < 0)
+		return -1;
+	if (userns < 0)
+		return 0;
+	if (snprintf(at, sizeof(at), "%s/lower/%zu", dir, i) >= (int)sizeof(at))
+		return err_set(err, ENAMETOOLONG, "'%s': path too long", dir);
+	if (idmap_layer(*path, at, userns, err) < 0)
+		return -1;
+	free(*path);
+	*path = strdup(at);
+	return *path ? 0 : err_sys(err, "layer %zu", i);
+}
+
 /* lowerdir lists the top layer first; an image without layers still
  * needs one lower directory. */
 static int lowerdirs(struct store *s, const struct image *img, const char *dir,
-		     char *out, size_t size, berr_t *err)
+		     int userns, char *out, size_t size, berr_t *err)
 {
 	size_t used = 0;
 
 	out[0] = '\0';
 	for (size_t i = img->n_layers; i-- > 0;) {
 		cleanup_free char *path = NULL;
-		char diff_id[DIGEST_MAX];
 		int n;
 
-		if (store_layer_get(s, img->layers[i], diff_id, &path, err) < 0)
-			return err_prefix(err, "layer %zu of image %s", i, img->config_digest);
-		if (image_check_diff_id(img, i, diff_id, err) < 0)
+		if (lower_path(s, img, i, dir, userns, &path, err) < 0)
 			return -1;
 		n = snprintf(out + used, size - used, "%s%s", used ? ":" : "", path);
 		if (n < 0 || (size_t)n >= size - used)
@@ -57,14 +103,36 @@ static int lowerdirs(struct store *s, const struct image *img, const char *dir,
 	return 0;
 }
 
-int container_rootfs_mount(struct store *s, const struct image *img,
-			   const char *dir, berr_t *err)
+/* A user namespace for the idmapping, and the writable layer handed to
+ * the range's root: overlayfs writes it with the mounter's ids, and an
+ * idmapped upper layer would refuse them. */
+static int prepare_userns(const char *dir, const struct userns_range *r, int *userns,
+			  berr_t *err)
+{
+	struct spec_idmap map = { .container_id = 0, .host_id = r->base, .size = r->size };
+	char path[PATH_MAX];
+
+	*userns = -1;
+	if (!r->size)
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s", dir, i ? "work" : "upper") >= (int)sizeof(path))
+			return err_set(err, ENAMETOOLONG, "'%s': path too long", dir);
+		if (chown(path, r->base, r->base) < 0)
+			return err_sys(err, "chown '%s' to the container's root", path);
+	}
+	return ns_userns_with_maps(&map, 1, &map, 1, userns, err);
+}
+
+static int mount_rootfs(struct store *s, const struct image *img,
+			const char *dir, const struct userns_range *r, berr_t *err)
 {
 	char lower[OVERLAY_DATA_MAX], data[OVERLAY_DATA_MAX + PATH_MAX * 2];
 	char rootfs[PATH_MAX];
+	cleanup_close int userns = -1;
 
-	if (make_dirs(dir, err) < 0 ||
-	    lowerdirs(s, img, dir, lower, sizeof(lower), err) < 0)
+	if (make_dirs(dir, err) < 0 || prepare_userns(dir, r, &userns, err) < 0 ||
+	    lowerdirs(s, img, dir, userns, lower, sizeof(lower), err) < 0)
 		return -1;
 	if (snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
 		     lower, dir, dir) >= OVERLAY_DATA_MAX)
@@ -77,15 +145,59 @@ int container_rootfs_mount(struct store *s, const struct image *img,
 	return 0;
 }
 
+int container_rootfs_mount(struct store *s, const struct image *img,
+			   const char *dir, const struct userns_range *r, berr_t *err)
+{
+	berr_t undo = NULL;
+
+	if (mount_rootfs(s, img, dir, r, err) == 0)
+		return 0;
+	/* Layers already attached must not outlive a failed mount. */
+	if (container_rootfs_unmount(dir, &undo) < 0)
+		err_prefix(err, "left mounted (%s) after", err_msg(undo));
+	err_free(&undo);
+	return -1;
+}
+
+static int unmount_one(const char *path, berr_t *err)
+{
+	if (umount2(path, 0) == 0 || errno == EINVAL || errno == ENOENT)
+		return 0;
+	if (errno == EBUSY && umount2(path, MNT_DETACH) == 0)
+		return 0;
+	return err_sys(err, "unmount '%s'", path);
+}
+
+/* The idmapped layer views under <dir>/lower/, after the overlay on them. */
+static int unmount_lowers(const char *dir, berr_t *err)
+{
+	char path[PATH_MAX];
+	cleanup_closedir DIR *d = NULL;
+	struct dirent *de;
+
+	if (snprintf(path, sizeof(path), "%s/lower", dir) >= (int)sizeof(path))
+		return err_set(err, ENAMETOOLONG, "'%s': path too long", dir);
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : err_sys(err, "open '%s'", path);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/lower/%s", dir, de->d_name) >= (int)sizeof(path))
+			return err_set(err, ENAMETOOLONG, "'%s': path too long", dir);
+		if (unmount_one(path, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int container_rootfs_unmount(const char *dir, berr_t *err)
 {
 	char rootfs[PATH_MAX];
 
 	if (snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir) >= (int)sizeof(rootfs))
 		return err_set(err, ENAMETOOLONG, "'%s': path too long", dir);
-	if (umount2(rootfs, 0) == 0 || errno == EINVAL || errno == ENOENT)
-		return 0;
-	if (errno == EBUSY && umount2(rootfs, MNT_DETACH) == 0)
-		return 0;
-	return err_sys(err, "unmount '%s'", rootfs);
+	if (unmount_one(rootfs, err) < 0)
+		return -1;
+	return unmount_lowers(dir, err);
 }

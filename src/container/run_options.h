@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "container/userns.h"
+
 struct run_options {
 	const char *image;
 	char **command;       /* after the image, may be empty */
@@ -27,6 +29,7 @@ struct run_options {
 	const char *seccomp;  /* NULL: default profile; "unconfined"; or a file */
 	const char *network;  /* "none" (default here) or "host" */
 	char **ulimits;       /* --ulimit nofile=1024:2048 */
+	struct userns_range userns; /* --userns; base set once allocated */
 };
 
 #endif

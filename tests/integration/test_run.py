@@ -234,3 +234,41 @@ def test_layer_not_matching_the_configs_diff_id_is_refused(berth, tmp_path):
     assert res.returncode == 125
     assert "diff_ids[0]" in res.stderr and d["diff"] in res.stderr, res.stderr
     assert not any((berth.store / "containers").iterdir())
+
+
+def test_userns_auto_maps_root_to_an_unprivileged_range(berth):
+    res = berth("run", "--rm", "--userns=auto", "busybox:test", "sh", "-c",
+                "cat /proc/self/uid_map /proc/self/gid_map; id -u; stat -c %u /bin/busybox;"
+                " touch /made && stat -c %u /made")
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.split("\n")
+    uid_map, gid_map = lines[0].split(), lines[1].split()
+    assert uid_map[0] == "0" and int(uid_map[1]) >= 100000 and uid_map[2] == "65536", lines
+    assert gid_map == uid_map
+    # Inside, the image's files are root's and root can write its own layer.
+    assert lines[2:5] == ["0", "0", "0"], lines
+
+
+def test_userns_auto_ranges_do_not_overlap(berth):
+    """A container that is kept holds its range; the next one gets another,
+    and its files on the host belong to that range, not to root."""
+    first = berth("run", "--userns=auto", "busybox:test", "sh", "-c",
+                  "touch /mine; cat /proc/self/uid_map")
+    assert first.returncode == 0, first.stderr
+    second = berth("run", "--rm", "--userns=auto", "busybox:test", "cat", "/proc/self/uid_map")
+    assert second.returncode == 0, second.stderr
+    base1, base2 = int(first.stdout.split()[1]), int(second.stdout.split()[1])
+    assert abs(base1 - base2) >= 65536
+    kept = [d for d in (berth.store / "containers").iterdir() if d.is_dir()]
+    assert len(kept) == 1
+    assert (kept[0] / "upper" / "mine").stat().st_uid == base1
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--userns=bogus"], "--userns 'bogus'"),
+    (["--userns=auto", "--network", "host"], "--network host"),
+])
+def test_userns_bad_values(berth, args, words):
+    res = berth("run", "--rm", *args, "busybox:test", "true")
+    assert res.returncode == 125
+    assert words in res.stderr, res.stderr

@@ -28,7 +28,7 @@
 #include "runtime/container.h"
 
 enum { R_RM = 256, R_ENVFILE, R_ENTRYPOINT, R_NAME, R_TMPFS, R_READONLY, R_CPUS,
-       R_PIDS, R_CAPADD, R_CAPDROP, R_SECOPT, R_NETWORK, R_ULIMIT, R_INIT };
+       R_PIDS, R_CAPADD, R_CAPDROP, R_SECOPT, R_NETWORK, R_ULIMIT, R_INIT, R_USERNS };
 
 static const struct option opts[] = {
 	{ "rm", no_argument, NULL, R_RM },
@@ -54,6 +54,7 @@ static const struct option opts[] = {
 	{ "net", required_argument, NULL, R_NETWORK },
 	{ "ulimit", required_argument, NULL, R_ULIMIT },
 	{ "init", no_argument, NULL, R_INIT },
+	{ "userns", required_argument, NULL, R_USERNS },
 	{ 0 },
 };
 
@@ -110,6 +111,7 @@ static int parse_flag(int c, struct run_options *o, berr_t *err)
 	case R_NETWORK: o->network = optarg; return 0;
 	case R_ULIMIT: return push(&o->ulimits, err);
 	case R_INIT: o->init = true; return 0;
+	case R_USERNS: return userns_parse(optarg, &o->userns, err);
 	}
 	return err_set(err, EINVAL, "run: unknown flag");
 }
@@ -149,7 +151,7 @@ struct run_ctx {
 	struct store store;
 	struct image img;
 	char id[65];
-	char dir[PATH_MAX];
+	char containers[PATH_MAX], dir[PATH_MAX];
 	bool opened, resolved, dir_made, mounted;
 };
 
@@ -251,7 +253,7 @@ static int write_config(struct run_ctx *x, const struct run_options *o,
 				  FS_VOLATILE, err);
 }
 
-static int prepare(const struct cli_roots *r, const struct run_options *o,
+static int prepare(const struct cli_roots *r, struct run_options *o,
 		   struct run_ctx *x, berr_t *err)
 {
 	if (store_open(r->store, &x->store, err) < 0)
@@ -262,13 +264,16 @@ static int prepare(const struct cli_roots *r, const struct run_options *o,
 	x->resolved = true;
 	if (new_id(x->id, err) < 0)
 		return -1;
-	if (snprintf(x->dir, sizeof(x->dir), "%s/containers/%s", r->store, x->id) >=
-	    (int)sizeof(x->dir))
+	if (snprintf(x->containers, sizeof(x->containers), "%s/containers", r->store) >=
+	    (int)sizeof(x->containers) ||
+	    snprintf(x->dir, sizeof(x->dir), "%s/%s", x->containers, x->id) >= (int)sizeof(x->dir))
 		return err_set(err, ENAMETOOLONG, "store root '%s' too long", r->store);
 	if (fs_mkdir_p(x->dir, 0700, err) < 0)
 		return -1;
 	x->dir_made = true;
-	if (container_rootfs_mount(&x->store, &x->img, x->dir, err) < 0)
+	if (o->userns.size && userns_allocate(x->containers, x->id, &o->userns, err) < 0)
+		return -1;
+	if (container_rootfs_mount(&x->store, &x->img, x->dir, &o->userns, err) < 0)
 		return -1;
 	x->mounted = true;
 	return write_config(x, o, err);
@@ -302,14 +307,9 @@ static int launch(const struct cli_roots *r, const struct run_options *o,
 
 static void remove_dir(struct run_ctx *x)
 {
-	char containers[PATH_MAX];
-	cleanup_close int parent = -1;
+	cleanup_close int parent = open(x->containers, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	berr_t err = NULL;
 
-	if (snprintf(containers, sizeof(containers), "%.*s",
-		     (int)(strrchr(x->dir, '/') - x->dir), x->dir) >= (int)sizeof(containers))
-		return;
-	parent = open(containers, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (parent < 0 || fs_remove_tree_at(parent, x->id, &err) < 0)
 		fprintf(stderr, "berth: remove container %s: %s\n", x->id,
 			err ? err_msg(err) : strerror(errno));
