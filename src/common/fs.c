@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,6 +184,40 @@ static bool same_mount(const struct statx *a, const struct statx *b)
 	if ((a->stx_mask & b->stx_mask & STATX_MNT_ID) && a->stx_mnt_id != b->stx_mnt_id)
 		return false;
 	return a->stx_dev_major == b->stx_dev_major && a->stx_dev_minor == b->stx_dev_minor;
+}
+
+int fs_copy_data(int in, int out, off_t size, berr_t *err)
+{
+	off_t done = 0;
+	bool kernel_copy = true;
+
+	while (done < size) {
+		ssize_t n = -1;
+
+		if (kernel_copy) {
+			loff_t from = done, to = done;
+
+			n = copy_file_range(in, &from, out, &to, (size_t)(size - done), 0);
+			/* Not between these filesystems: sendfile always works. */
+			if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+				      errno == EOPNOTSUPP)) {
+				kernel_copy = false;
+				continue;
+			}
+			if (n > 0)
+				done += n;
+		} else {
+			n = sendfile(out, in, &done, (size_t)(size - done));
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_sys(err, "copy data");
+		if (n == 0)
+			return err_set(err, EIO, "copy data: the source ended %lld bytes early",
+				       (long long)(size - done));
+	}
+	return 0;
 }
 
 int fs_remove_tree_at(int parentfd, const char *name, berr_t *err)

@@ -35,6 +35,10 @@ int fs_write_atomic_at(int dirfd, const char *name, const char *data,
 		       size_t len, mode_t mode, enum fs_durability durability,
 		       berr_t *err);
 
+/* Copy size bytes from the start of in to out: reflinked or copied in the
+ * kernel where the filesystem can, else through sendfile. */
+int fs_copy_data(int in, int out, off_t size, berr_t *err);
+
 /* mkdir -p; existing directories are fine. */
 int fs_mkdir_p(const char *path, mode_t mode, berr_t *err);
 

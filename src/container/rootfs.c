@@ -15,6 +15,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/syscalls.h"
+#include "container/rootfs_copy.h"
 #include "runtime/namespaces.h"
 
 /* The kernel reads mount options from one page. */
@@ -145,18 +146,46 @@ static int mount_rootfs(struct store *s, const struct image *img,
 	return 0;
 }
 
+/* Without overlayfs the layers are copied, base first, into rootfs/. */
+static int copy_rootfs(struct store *s, const struct image *img,
+		       const char *dir, const struct userns_range *r, berr_t *err)
+{
+	char rootfs[PATH_MAX];
+
+	if (make_dirs(dir, err) < 0)
+		return -1;
+	if (snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir) >= (int)sizeof(rootfs))
+		return err_set(err, ENAMETOOLONG, "'%s': path too long", dir);
+	if (r->size && chown(rootfs, r->base, r->base) < 0)
+		return err_sys(err, "chown '%s' to the container's root", rootfs);
+	for (size_t i = 0; i < img->n_layers; i++) {
+		cleanup_free char *path = NULL;
+
+		if (lower_path(s, img, i, dir, -1, &path, err) < 0 ||
+		    rootfs_copy_layer(path, rootfs, r, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int container_rootfs_mount(struct store *s, const struct image *img,
 			   const char *dir, const struct userns_range *r, berr_t *err)
 {
 	berr_t undo = NULL;
+	bool no_overlay = sys_fallback_forced("overlay");
 
-	if (mount_rootfs(s, img, dir, r, err) == 0)
+	if (!no_overlay && mount_rootfs(s, img, dir, r, err) == 0)
 		return 0;
 	/* Layers already attached must not outlive a failed mount. */
-	if (container_rootfs_unmount(dir, &undo) < 0)
+	if (!no_overlay && container_rootfs_unmount(dir, &undo) < 0) {
 		err_prefix(err, "left mounted (%s) after", err_msg(undo));
-	err_free(&undo);
-	return -1;
+		err_free(&undo);
+		return -1;
+	}
+	if (!no_overlay && (*err)->errnum != ENODEV)
+		return -1;
+	err_free(err);
+	return copy_rootfs(s, img, dir, r, err);
 }
 
 static int unmount_one(const char *path, berr_t *err)

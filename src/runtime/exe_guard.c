@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,15 +41,13 @@ static int sealed_copy(int *out, berr_t *err)
 	cleanup_close int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	cleanup_close int mem = memfd_create("berth", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	struct stat st;
-	off_t off = 0;
 
 	if (exe < 0 || fstat(exe, &st) < 0)
 		return err_sys(err, "open the runtime binary");
 	if (mem < 0)
 		return err_sys(err, "create a memfd for the runtime binary");
-	while (off < st.st_size)
-		if (sendfile(mem, exe, &off, (size_t)(st.st_size - off)) <= 0)
-			return err_sys(err, "copy the runtime binary");
+	if (fs_copy_data(exe, mem, st.st_size, err) < 0)
+		return err_prefix(err, "the runtime binary");
 	if (fcntl(mem, F_ADD_SEALS, SEALS) < 0)
 		return err_sys(err, "seal the runtime binary copy");
 	*out = take_fd(mem);

@@ -272,3 +272,52 @@ def test_userns_bad_values(berth, args, words):
     res = berth("run", "--rm", *args, "busybox:test", "true")
     assert res.returncode == 125
     assert words in res.stderr, res.stderr
+
+
+def two_layer_image(berth, tmp_path):
+    """busybox, then a layer that deletes /etc/group, makes /home opaque
+    (its app/ goes) and adds /home/other/f and /note."""
+    from test_images import make_config, sha256, tar_bytes
+    base = (tmp_path / "rootfs.tar").read_bytes()
+    top = tar_bytes({"etc/.wh.group": b"", "home/.wh..wh..opq": b"",
+                     "home/other/f": b"f\n", "note": b"original\n"})
+    config = make_config([sha256(base), sha256(top)], Cmd=["sh"])
+    files = {"config.json": config, "l1/layer.tar": base, "l2/layer.tar": top,
+             "manifest.json": json.dumps([{"Config": "config.json", "RepoTags": ["two:1"],
+                                           "Layers": ["l1/layer.tar", "l2/layer.tar"]}]).encode()}
+    archive = tmp_path / "two.tar"
+    archive.write_bytes(tar_bytes(files))
+    res = berth("load", "-i", archive)
+    assert res.returncode == 0, res.stderr
+
+
+LOOK = "ls /etc | grep -c '^group$'; ls /home; cat /note; echo changed > /note; stat -c %u /bin/busybox"
+
+
+@pytest.mark.parametrize("fallback", [False, True], ids=["overlay", "copy"])
+def test_layers_merge_the_same_with_overlay_or_copy(berth, tmp_path, fallback, monkeypatch):
+    two_layer_image(berth, tmp_path)
+    if fallback:
+        monkeypatch.setenv("BERTH_FORCE_FALLBACK", "overlay")
+    for _ in range(2):  # the second run must not see the first one's write
+        res = berth("run", "--rm", "two:1", "sh", "-c", LOOK + "; stat -f -c %t /")
+        assert res.returncode == 0, res.stderr
+        *seen, fstype = res.stdout.split()
+        assert seen == ["0", "other", "original", "0"], res.stdout
+        assert (fstype != "794c7630") == fallback, fstype  # OVERLAYFS_SUPER_MAGIC
+    assert not any((berth.store / "containers").iterdir())
+
+
+def test_copy_fallback_with_userns_shifts_owners(berth, tmp_path, monkeypatch):
+    two_layer_image(berth, tmp_path)
+    monkeypatch.setenv("BERTH_FORCE_FALLBACK", "overlay")
+    res = berth("run", "--userns=auto", "two:1", "sh", "-c", LOOK + "; cat /proc/self/uid_map")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout.split()
+    assert out[:4] == ["0", "other", "original", "0"], out
+    base = int(out[5])
+    (kept,) = [d for d in (berth.store / "containers").iterdir() if d.is_dir()]
+    rootfs = kept / "rootfs"
+    assert (rootfs / "bin" / "busybox").stat().st_uid == base
+    assert (rootfs / "note").read_text() == "changed\n"
+    assert not os.path.ismount(rootfs)

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,7 +196,6 @@ static int install_init(const char *rootfs, berr_t *err)
 	cleanup_close int dirfd = -1, in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	cleanup_close int out = -1;
 	struct stat st;
-	off_t off = 0;
 
 	if (rootfd < 0 || in < 0 || fstat(in, &st) < 0)
 		return err_sys(err, "--init: install berth-init");
@@ -209,9 +207,8 @@ static int install_init(const char *rootfs, berr_t *err)
 				      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
 	if (out < 0)
 		return err_sys(err, "--init: create %s", INIT_PATH);
-	while (off < st.st_size)
-		if (sendfile(out, in, &off, (size_t)(st.st_size - off)) <= 0)
-			return err_sys(err, "--init: copy berth-init");
+	if (fs_copy_data(in, out, st.st_size, err) < 0)
+		return err_prefix(err, "--init: berth-init");
 	return 0;
 }
 
