@@ -35,7 +35,7 @@ LDLIBS := $(shell pkg-config --static --libs $(PKGS))
 endif
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
-LIB_SRCS := $(wildcard src/common/*.c src/runtime/*.c src/image/*.c src/container/*.c)
+LIB_SRCS := $(wildcard src/common/*.c src/runtime/*.c src/image/*.c src/build/*.c src/container/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c src/cli/*/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
