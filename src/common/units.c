@@ -52,6 +52,48 @@ int units_parse_bytes(const char *s, const char *what, int64_t *out,
 }
 
 static const struct {
+	const char *unit;
+	double ns;
+} durations[] = {
+	/* Longest first, so "ms" is not read as "m" then "s". */
+	{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "h", 3600e9 }, { "m", 60e9 }, { "s", 1e9 },
+};
+
+int units_parse_duration(const char *s, const char *what, int64_t *ns,
+			 berr_t *err)
+{
+	const char *p = s;
+	double total = 0;
+
+	if (!strcmp(s, "0")) {
+		*ns = 0;
+		return 0;
+	}
+	while (*p) {
+		size_t digits = strspn(p, "0123456789."), i;
+		double v = strtod(p, NULL);
+		const char *dot = memchr(p, '.', digits);
+
+		/* Numbers only, one point at most: nothing else strtod takes. */
+		if (!digits || (dot && memchr(dot + 1, '.', digits - (size_t)(dot + 1 - p))))
+			break;
+		p += digits;
+		for (i = 0; i < sizeof(durations) / sizeof(*durations); i++)
+			if (!strncmp(p, durations[i].unit, strlen(durations[i].unit)))
+				break;
+		if (i == sizeof(durations) / sizeof(*durations))
+			return err_set(err, EINVAL, "%s: '%s' is not a duration like 30s or 1m30s",
+				       what, s);
+		total += v * durations[i].ns;
+		p += strlen(durations[i].unit);
+	}
+	if (p == s || *p || !isfinite(total) || total >= 9.2e18)
+		return err_set(err, EINVAL, "%s: '%s' is not a duration like 30s or 1m30s", what, s);
+	*ns = (int64_t)total;
+	return 0;
+}
+
+static const struct {
 	const char *name;
 	int sig;
 } signal_names[] = {

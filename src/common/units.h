@@ -15,6 +15,11 @@ int units_parse_bytes(const char *s, const char *what, int64_t *out,
 int units_parse_int(const char *s, const char *what, int64_t min, int64_t max,
 		    int64_t *out, berr_t *err);
 
+/* Go-style durations as docker takes them ("30s", "1m30s", "500ms",
+ * "1.5h", "0"), into nanoseconds; no negative ones. */
+int units_parse_duration(const char *s, const char *what, int64_t *ns,
+			 berr_t *err);
+
 /* "KILL", "SIGKILL", "9", "sigkill", "RTMIN+3" into a signal number. */
 int units_parse_signal(const char *s, int *sig, berr_t *err);
 

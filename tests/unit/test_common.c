@@ -197,6 +197,29 @@ static void test_error_context(void **state)
 	assert_null(err);
 }
 
+static void test_durations(void **state)
+{
+	static const struct { const char *s; int64_t ns; } good[] = {
+		{ "0", 0 }, { "30s", 30000000000LL }, { "1m30s", 90000000000LL },
+		{ "500ms", 500000000LL }, { "1.5h", 5400000000000LL }, { "10us", 10000 },
+		{ "3ns", 3 },
+	};
+	static const char *const bad[] = { "", "30", "s", "1.2.3s", "-1s", "5d", "1m30", "1e3s" };
+	berr_t err = NULL;
+	int64_t ns;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		assert_int_equal(units_parse_duration(good[i].s, "--interval", &ns, &err), 0);
+		assert_int_equal(ns, good[i].ns);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		assert_int_equal(units_parse_duration(bad[i], "--interval", &ns, &err), -1);
+		assert_non_null(strstr(err_msg(err), "--interval: '"));
+		err_free(&err);
+	}
+}
+
 /* A bind mount shares st_dev with its source: removing a tree must still
  * stop at it, or it deletes what the mount shows (a shared image layer). */
 static void test_remove_tree_stops_at_bind_mounts(void **state)
@@ -232,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_openat_in_root_fallback),
 		cmocka_unit_test(test_close_range_fallback),
 		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_error_context),
 		cmocka_unit_test(test_remove_tree_stops_at_bind_mounts),
