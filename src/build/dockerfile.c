@@ -146,36 +146,36 @@ static int set_flags(struct parse *ps, struct df_instruction *in, const char **r
 	return 0;
 }
 
-/* ["a", "b"]: the exec form; anything else that starts with [ is the
- * shell form, as docker reads it (except for SHELL, which needs JSON). */
-static int set_exec_form(struct parse *ps, struct df_instruction *in)
+char **df_exec_form(const char *text)
 {
 	json_t *doc, *v;
+	char **argv = NULL;
 	size_t i, n;
 
-	if (!IN(exec_form, in->keyword) || in->args[0] != '[')
-		goto shell;
-	doc = json_loads(in->args, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_array(doc)) {
-		json_decref(doc);
-		goto shell;
-	}
-	n = json_array_size(doc);
-	in->argv = calloc(n + 1, sizeof(char *));
+	if (text[0] != '[')
+		return NULL;
+	doc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	n = json_array_size(doc); /* 0 when not an array */
+	if (json_is_array(doc))
+		argv = calloc(n + 1, sizeof(char *));
 	json_array_foreach(doc, i, v) {
-		if (!json_is_string(v) || !in->argv)
-			break;
-		in->argv[i] = strdup(json_string_value(v));
-		if (!in->argv[i])
+		if (!argv || !json_is_string(v) || !(argv[i] = strdup(json_string_value(v))))
 			break;
 	}
 	json_decref(doc);
-	if (in->argv && i == n)
-		return 0;
-	strv_free(in->argv);
-	in->argv = NULL;
-shell:
-	if (!strcmp(in->keyword, "SHELL"))
+	if (argv && i == n)
+		return argv;
+	strv_free(argv);
+	return NULL;
+}
+
+/* Anything that is not a JSON array of strings is the shell form, as
+ * docker reads it; SHELL alone needs JSON. */
+static int set_exec_form(struct parse *ps, struct df_instruction *in)
+{
+	if (IN(exec_form, in->keyword))
+		in->argv = df_exec_form(in->args);
+	if (!in->argv && !strcmp(in->keyword, "SHELL"))
 		return fail(ps, in->line, EINVAL, "SHELL needs a JSON array of strings, like [\"/bin/sh\", \"-c\"]", NULL);
 	return 0;
 }

@@ -35,6 +35,10 @@ int dockerfile_parse(const char *text, size_t len, const char *name,
 		     struct dockerfile *out, berr_t *err);
 void dockerfile_clear(struct dockerfile *df);
 
+/* text as an exec form: the strings of a JSON array of strings, or NULL
+ * (not one, or out of memory). */
+char **df_exec_form(const char *text);
+
 /* The value of flag --name= of an instruction, or NULL. */
 const char *df_flag(const struct df_instruction *in, const char *name);
 

@@ -62,21 +62,16 @@ static int end_word(struct lex *l)
 	return 0;
 }
 
-/* A substituted value: split on whitespace outside quotes, as a shell
- * would, so ARG FILES="a b" then COPY $FILES copies two sources. */
-static int put_value(struct lex *l, struct buf *b, const char *v, bool quoted)
+/* A substituted value stays within its word, as docker splits a line
+ * into words before it expands them: ARG F="a b" then COPY $F copies
+ * one source named "a b". */
+static int put_value(struct lex *l, struct buf *b, const char *v)
 {
-	for (; *v; v++) {
-		if (!quoted && l->o->split && b == &l->cur && isspace((unsigned char)*v)) {
-			if (end_word(l) < 0)
-				return -1;
-			continue;
-		}
-		if (b == &l->cur)
-			l->in_word = true;
+	if (b == &l->cur && *v)
+		l->in_word = true;
+	for (; *v; v++)
 		if (put(l, b, *v) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -90,7 +85,7 @@ static const char *lookup(struct lex *l, const char *name)
 	return l->o->lookup ? l->o->lookup(l->o->ctx, name) : NULL;
 }
 
-static int expand(struct lex *l, struct buf *b, bool quoted);
+static int expand(struct lex *l, struct buf *b);
 
 /* The word of ${NAME<op>word}: quotes, escapes and nested substitutions
  * processed, up to the closing brace. */
@@ -112,7 +107,7 @@ static int brace_word(struct lex *l, struct buf *w)
 		} else if ((c == '"' || c == '\'') && (!quote || quote == c)) {
 			quote = quote ? 0 : c;
 		} else if (c == '$' && quote != '\'') {
-			if (expand(l, w, true) < 0)
+			if (expand(l, w) < 0)
 				return -1;
 		} else if (put(l, w, c) < 0) {
 			return -1;
@@ -123,7 +118,7 @@ static int brace_word(struct lex *l, struct buf *w)
 }
 
 /* ${NAME...}: l->p is past "${". */
-static int braced(struct lex *l, struct buf *b, bool quoted)
+static int braced(struct lex *l, struct buf *b)
 {
 	char name[256];
 	size_t n = 0;
@@ -141,7 +136,7 @@ static int braced(struct lex *l, struct buf *b, bool quoted)
 	v = lookup(l, name);
 	if (*l->p == '}') {
 		l->p++;
-		return v ? put_value(l, b, v, quoted) : 0;
+		return v ? put_value(l, b, v) : 0;
 	}
 	if (*l->p == ':') {
 		colon = true;
@@ -161,17 +156,17 @@ static int braced(struct lex *l, struct buf *b, bool quoted)
 	/* With a colon, empty counts as unset. */
 	bool set = v && (!colon || *v);
 	if (op == '-')
-		return put_value(l, b, set ? v : word, quoted);
+		return put_value(l, b, set ? v : word);
 	if (op == '+')
-		return set ? put_value(l, b, word, quoted) : 0;
+		return set ? put_value(l, b, word) : 0;
 	if (!set)
 		return err_set(l->err, EINVAL, "variable %s is %s: %s", name,
 			       v ? "empty" : "not set", *word ? word : "a value is required");
-	return put_value(l, b, v, quoted);
+	return put_value(l, b, v);
 }
 
 /* At '$' (l->p past it): $NAME, ${...}, or a literal dollar. */
-static int expand(struct lex *l, struct buf *b, bool quoted)
+static int expand(struct lex *l, struct buf *b)
 {
 	char name[256];
 	size_t n = 0;
@@ -179,7 +174,7 @@ static int expand(struct lex *l, struct buf *b, bool quoted)
 
 	if (*l->p == '{') {
 		l->p++;
-		return braced(l, b, quoted);
+		return braced(l, b);
 	}
 	if (!name_char(*l->p, true)) {
 		if (b == &l->cur)
@@ -193,7 +188,7 @@ static int expand(struct lex *l, struct buf *b, bool quoted)
 	}
 	name[n] = '\0';
 	v = lookup(l, name);
-	return v ? put_value(l, b, v, quoted) : 0;
+	return v ? put_value(l, b, v) : 0;
 }
 
 static int single_quoted(struct lex *l)
@@ -223,7 +218,7 @@ static int double_quoted(struct lex *l)
 		if (c == l->o->escape && (*l->p == '"' || *l->p == '$' || *l->p == c))
 			c = *l->p++;
 		else if (c == '$') {
-			if (expand(l, &l->cur, true) < 0)
+			if (expand(l, &l->cur) < 0)
 				return -1;
 			continue;
 		}
@@ -245,7 +240,7 @@ static int step(struct lex *l)
 	if (c == '"')
 		return double_quoted(l);
 	if (c == '$')
-		return expand(l, &l->cur, false);
+		return expand(l, &l->cur);
 	if (c == l->o->escape && *l->p)
 		c = *l->p++;
 	l->in_word = true;

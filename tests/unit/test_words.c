@@ -68,7 +68,7 @@ static void test_quotes_and_escapes(void **state)
 	assert_string_equal(run("'$A b' \"$A b\" \\$A a\\ b", &split), "$A b|alpha b|$A|a b");
 	assert_string_equal(run("\"\" ''", &split), "|");
 	assert_string_equal(run("\"a\\\"b\\c\"", &split), "a\"b\\c");
-	assert_string_equal(run("$TWO \"$TWO\"", &split), "x|y|x y");
+	assert_string_equal(run("$TWO \"$TWO\"", &split), "x y|x y");
 	assert_string_equal(run("a  b\tc", &one), "a  b\tc");
 	struct words_opts bt = split;
 	bt.escape = '`';
