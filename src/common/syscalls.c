@@ -61,6 +61,7 @@ struct walk {
 	char resolved[PATH_MAX];
 	char pending[PATH_MAX * 2];
 	int links;
+	bool beneath; /* climbing out is an error (EXDEV), not clamped */
 };
 
 /* Take the next component off pending into comp: 1, or 0 when none is
@@ -99,6 +100,10 @@ static int follow_link(int rootfd, struct walk *w, const char *candidate)
 		return -1;
 	}
 	target[n] = '\0';
+	if (w->beneath && target[0] == '/') {
+		errno = EXDEV;
+		return -1;
+	}
 	if (snprintf(rest, sizeof(rest), "%s/%s", target, w->pending) >=
 	    (int)sizeof(rest)) {
 		errno = ENAMETOOLONG;
@@ -116,9 +121,9 @@ static int follow_link(int rootfd, struct walk *w, const char *candidate)
  * uses O_NOFOLLOW.  It is racy against a concurrent rename inside the root,
  * which is why openat2 is preferred whenever the kernel has it. */
 static int open_in_root_walk(int rootfd, const char *path, int flags,
-			     mode_t mode)
+			     mode_t mode, bool beneath)
 {
-	struct walk w = { .resolved = "." };
+	struct walk w = { .resolved = ".", .beneath = beneath };
 	char comp[NAME_MAX + 1], next[PATH_MAX];
 	struct stat st;
 	int more;
@@ -134,6 +139,10 @@ static int open_in_root_walk(int rootfd, const char *path, int flags,
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {
+			if (!slash && beneath) {
+				errno = EXDEV;
+				return -1;
+			}
 			if (slash)
 				*slash = '\0';
 			continue;
@@ -157,12 +166,13 @@ static int open_in_root_walk(int rootfd, const char *path, int flags,
 	return openat(rootfd, w.resolved, flags | O_NOFOLLOW | O_CLOEXEC, mode);
 }
 
-int sys_openat_in_root(int rootfd, const char *path, int flags, mode_t mode)
+static int open_resolved(int rootfd, const char *path, int flags, mode_t mode,
+			 bool beneath)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
 		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		.resolve = (beneath ? RESOLVE_BENEATH : RESOLVE_IN_ROOT) | RESOLVE_NO_MAGICLINKS,
 	};
 
 	if (!sys_fallback_forced("openat2")) {
@@ -171,7 +181,21 @@ int sys_openat_in_root(int rootfd, const char *path, int flags, mode_t mode)
 		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
 			return (int)fd;
 	}
-	return open_in_root_walk(rootfd, path, flags, mode);
+	if (beneath && path[0] == '/') {
+		errno = EXDEV;
+		return -1;
+	}
+	return open_in_root_walk(rootfd, path, flags, mode, beneath);
+}
+
+int sys_openat_in_root(int rootfd, const char *path, int flags, mode_t mode)
+{
+	return open_resolved(rootfd, path, flags, mode, false);
+}
+
+int sys_openat_beneath(int dirfd, const char *path, int flags)
+{
+	return open_resolved(dirfd, path, flags, 0, true);
 }
 
 static int for_each_fd_from(int first, int (*fn)(int fd))

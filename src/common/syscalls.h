@@ -21,6 +21,11 @@ pid_t sys_clone_ns(unsigned long ns_flags);
  * a time with O_NOFOLLOW and rewrite symlinks against rootfd. */
 int sys_openat_in_root(int rootfd, const char *path, int flags, mode_t mode);
 
+/* Open path below dirfd, following symlinks only while they stay below
+ * it: an absolute path, ".." above dirfd or a symlink out of it fails
+ * with EXDEV (RESOLVE_BENEATH; the same walk as above as fallback). */
+int sys_openat_beneath(int dirfd, const char *path, int flags);
+
 /* Close every fd >= first.
  * Fallback: walk /proc/self/fd. */
 int sys_close_fds_from(int first);

@@ -123,6 +123,41 @@ static void test_openat_in_root_fallback(void **state)
 	unsetenv("BERTH_FORCE_FALLBACK");
 }
 
+static void check_beneath(void)
+{
+	static const char *const out[] = {
+		"abs", "escape/x", "rel/passwd", "/etc/passwd", "../x", "etc/../../x",
+	};
+	int rootfd = open(root, O_PATH | O_DIRECTORY), fd;
+	char link[300];
+
+	snprintf(link, sizeof(link), "%s/inside", root);
+	assert_int_equal(symlink("etc", link), 0);
+	fd = sys_openat_beneath(rootfd, "inside/../etc/./passwd", O_RDONLY);
+	assert_true(fd >= 0);
+	close(fd);
+	fd = sys_openat_beneath(rootfd, "inside/passwd", O_RDONLY);
+	assert_true(fd >= 0);
+	close(fd);
+	for (size_t i = 0; i < sizeof(out) / sizeof(*out); i++) {
+		errno = 0;
+		assert_int_equal(sys_openat_beneath(rootfd, out[i], O_RDONLY), -1);
+		if (errno != EXDEV)
+			fail_msg("%s: errno %d, expected EXDEV", out[i], errno);
+	}
+	unlink(link);
+	close(rootfd);
+}
+
+static void test_openat_beneath(void **state)
+{
+	(void)state;
+	check_beneath();
+	setenv("BERTH_FORCE_FALLBACK", "openat2", 1);
+	check_beneath();
+	unsetenv("BERTH_FORCE_FALLBACK");
+}
+
 static void test_close_range_fallback(void **state)
 {
 	int fd = open("/dev/null", O_RDONLY);
@@ -253,6 +288,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_openat_in_root),
 		cmocka_unit_test(test_openat_in_root_fallback),
+		cmocka_unit_test(test_openat_beneath),
 		cmocka_unit_test(test_close_range_fallback),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_durations),
