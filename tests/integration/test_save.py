@@ -104,6 +104,34 @@ def test_save_oci_round_trip_of_loaded_layout(store, tmp_path, rootfs_tar):
     assert manifest_layers(other, after) == [d["blob"]]
 
 
+def test_save_docker_round_trip_of_loaded_layout(store, tmp_path, rootfs_tar):
+    """manifest.json alone would give a new manifest: load keeps the one
+    the archive's index.json lists for the same config and layers."""
+    files, d = oci_layout(rootfs_tar, ref="oci:1")
+    write_tree(tmp_path / "layout", files)
+    store.ok("load", "-i", tmp_path / "layout")
+    before = store.inspect("oci:1")
+    archive = store.run("save", "oci:1").stdout
+    other = fresh(tmp_path, "other")
+    assert other.ok("load", input=archive) == "Loaded image: oci:1\n"
+    same_image(before, other.inspect("oci:1"))
+    assert other.inspect("oci:1")["Descriptor"]["digest"] == d["manifest"]
+
+
+def test_load_ignores_an_index_that_does_not_match(store, tmp_path, rootfs_tar):
+    """An index.json beside manifest.json whose manifest names other
+    layers is not taken: the image is what manifest.json says."""
+    files, d = oci_layout(rootfs_tar, ref="oci:1")
+    config = make_config([sha256(rootfs_tar)], Cmd=["sh"])
+    files.update({"c.json": config, "l.tar": rootfs_tar,
+                  "manifest.json": json.dumps([{"Config": "c.json", "RepoTags": ["d:1"],
+                                                "Layers": ["l.tar"]}]).encode()})
+    store.ok("load", input=tar_bytes(files))
+    img = store.inspect("d:1")
+    assert img["Id"] == sha256(config) and img["Descriptor"]["digest"] != d["manifest"]
+    assert manifest_layers(store, img) == [sha256(rootfs_tar)]
+
+
 def test_save_docker_round_trip_of_two_loaded_images(store, tmp_path, rootfs_tar):
     """Two images sharing a layer: the layer goes in once, both come back."""
     layer2 = tar_bytes({"etc/extra": b"x"})
