@@ -187,6 +187,22 @@ static int put_json(struct archive *a, const char *path, json_t *doc,
 	return put_data(a, path, text, strlen(text), err);
 }
 
+static int read_chunk(int fd, char *buf, uint64_t left, const char *digest,
+		      size_t *got, berr_t *err)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, left < COPY_CHUNK ? (size_t)left : COPY_CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return err_sys(err, "read blob %s", digest);
+	if (n == 0)
+		return err_set(err, EIO, "blob %s: shorter than its size (store damaged)", digest);
+	*got = (size_t)n;
+	return 0;
+}
+
 /* Copy exactly size bytes of fd, hashing them: a blob damaged in the
  * store fails the save rather than going out under its old digest. */
 static int copy_blob(struct archive *a, int fd, const char *path,
@@ -196,21 +212,20 @@ static int copy_blob(struct archive *a, int fd, const char *path,
 	char got[DIGEST_MAX];
 	struct sha256 h;
 
-	if (!buf || sha256_init(&h, err) < 0)
-		return buf ? -1 : err_sys(err, "save");
+	if (!buf)
+		return err_sys(err, "save");
+	if (sha256_init(&h, err) < 0)
+		return -1;
 	while (size > 0) {
-		ssize_t n = read(fd, buf, size < COPY_CHUNK ? size : COPY_CHUNK);
+		size_t n = 0;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || sha256_update(&h, buf, (size_t)n, err) < 0 ||
-		    put_data(a, path, buf, (size_t)n, err) < 0) {
+		if (read_chunk(fd, buf, size, digest, &n, err) < 0 ||
+		    sha256_update(&h, buf, n, err) < 0 ||
+		    put_data(a, path, buf, n, err) < 0) {
 			sha256_free(&h);
-			if (n < 0)
-				return err_sys(err, "read blob %s", digest);
-			return n == 0 ? err_set(err, EIO, "blob %s: shorter than its size", digest) : -1;
+			return -1;
 		}
-		size -= (uint64_t)n;
+		size -= n;
 	}
 	if (sha256_final(&h, got, err) < 0)
 		return -1;
@@ -375,9 +390,13 @@ static json_t *docker_entry(const struct save_item *it)
 			json_array_append(tags, v);
 	for (i = 0; layers && i < it->img.n_layers; i++)
 		json_array_append_new(layers, blob_path_json(it->img.layers[i]));
-	return json_pack("{s:o, s:o*, s:o}", "Config",
-			 blob_path_json(it->img.config_digest), "RepoTags",
-			 json_array_size(tags) ? tags : (json_decref(tags), json_null()),
+	/* docker writes null, not [], for an image saved without names. */
+	if (json_array_size(tags) == 0) {
+		json_decref(tags);
+		tags = json_null();
+	}
+	return json_pack("{s:o, s:o, s:o}", "Config",
+			 blob_path_json(it->img.config_digest), "RepoTags", tags,
 			 "Layers", layers);
 }
 

@@ -282,3 +282,16 @@ def test_history_bad_config_and_unknown_image(store, rootfs_tar):
     store.fails("history", "bad:1", expect="history[0].created_by: expected a string")
     store.fails("history", "nothere", expect="no such image: nothere:latest")
     store.fails("history", expect="expected one image")
+
+
+def test_save_output_paths(store, tmp_path, rootfs_tar):
+    store.ok("load", input=docker_archive(rootfs_tar, tags=["app:v1"]))
+    store.fails("save", "-o", tmp_path / "no" / "out.tar", "app:v1",
+                expect=f"save -o '{tmp_path / 'no' / 'out.tar'}'")
+    store.fails("save", "-o", tmp_path, "app:v1", expect="Is a directory")
+    # A device is written in place, not replaced by a file.
+    assert store.ok("save", "-o", "/dev/null", "app:v1") == ""
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+    # -o - is standard output.
+    res = store.run("save", "-o", "-", "app:v1")
+    assert res.returncode == 0 and "manifest.json" in members(res.stdout)

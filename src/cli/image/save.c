@@ -26,17 +26,17 @@ struct save_out {
  * renaming over it would replace the device or pipe. */
 static int out_open(struct save_out *o, berr_t *err)
 {
-	cleanup_free char *copy = strdup(o->path);
+	/* dirname and basename may write into their argument: one copy each. */
+	cleanup_free char *dir = strdup(o->path), *base = strdup(o->path);
 	struct stat st;
 
-	if (!copy)
+	if (!dir || !base)
 		return err_sys(err, "save");
 	if (stat(o->path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		o->fd = open(o->path, O_WRONLY | O_CLOEXEC);
 		return o->fd < 0 ? err_sys(err, "open '%s'", o->path) : 0;
 	}
-	if (asprintf(&o->tmp, "%s/.%s.berth-XXXXXX", dirname(copy),
-		     basename(strcpy(copy, o->path))) < 0) {
+	if (asprintf(&o->tmp, "%s/.%s.berth-XXXXXX", dirname(dir), basename(base)) < 0) {
 		o->tmp = NULL;
 		return err_sys(err, "save");
 	}
@@ -77,7 +77,7 @@ static int save_to(struct store *s, char *const *refs, enum save_format fmt,
 	if (out_open(&o, err) < 0) {
 		if (o.fd >= 0)
 			out_finish(&o, false, NULL);
-		return -1;
+		return err_prefix(err, "save -o '%s'", path);
 	}
 	r = image_save(s, refs, fmt, o.fd, err);
 	if (out_finish(&o, r == 0, err) < 0)
