@@ -295,3 +295,32 @@ def test_save_output_paths(store, tmp_path, rootfs_tar):
     # -o - is standard output.
     res = store.run("save", "-o", "-", "app:v1")
     assert res.returncode == 0 and "manifest.json" in members(res.stdout)
+
+
+PODMAN = "/usr/bin/podman"
+
+
+@pytest.mark.skipif(not os.access(PODMAN, os.X_OK), reason="podman is not installed")
+@pytest.mark.parametrize("fmt", ["docker", "oci"])
+def test_podman_loads_what_berth_saves(store, tmp_path, short_tmp, rootfs_tar, fmt):
+    """Another engine reads both formats and finds the same image id; its
+    storage lives in a short temporary directory (podman caps the run root's
+    length; vfs: no mounts), nothing is left running."""
+    tarball = tmp_path / "rootfs.tar"
+    tarball.write_bytes(rootfs_tar)
+    store.ok("import", "-c", 'CMD ["sh"]', tarball, "app:v1")
+    img = store.inspect("app:v1")
+    out = tmp_path / "out.tar"
+    store.ok("save", "--format", fmt, "-o", out, "app:v1")
+    podman = [PODMAN, "--root", short_tmp / "root", "--runroot", short_tmp / "run",
+              "--tmpdir", short_tmp / "tmp", "--storage-driver", "vfs",
+              "--events-backend", "none", "--cgroup-manager", "cgroupfs"]
+    res = subprocess.run([*map(str, podman), "load", "-i", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    ids = subprocess.run([*map(str, podman), "images", "--no-trunc", "--format",
+                          "{{.ID}} {{.Repository}}:{{.Tag}}"],
+                         capture_output=True, text=True, timeout=60)
+    assert ids.returncode == 0, ids.stderr
+    assert ids.stdout.split() == [img["Id"].split(":")[1], "docker.io/library/app:v1"] or \
+        ids.stdout.split() == [img["Id"], "docker.io/library/app:v1"], ids.stdout
