@@ -29,6 +29,10 @@ static const struct berth_verb verbs[] = {
 	  "make an image of a rootfs tarball", img_import, 1 },
 	{ "load", "load [-i FILE|DIR|-]",
 	  "load a docker save archive or an OCI layout", img_load, 1 },
+	{ "save", "save [-o FILE] [--format docker|oci] IMAGE...",
+	  "write images as a docker save archive or an OCI layout tar", img_save, 1 },
+	{ "history", "history [--no-trunc] [-q] IMAGE",
+	  "show the history of an image", img_history, 1 },
 };
 
 static void usage(FILE *out)

@@ -81,6 +81,15 @@ static int add_result(json_t *loaded, const char *manifest, const char *id,
 	return 0;
 }
 
+/* The blob an OCI layout holds under blobs/sha256/, checked. */
+static int blob_of(struct load_src *src, const char *digest, berr_t *err)
+{
+	char path[DIGEST_MAX + 16], got[DIGEST_MAX];
+
+	snprintf(path, sizeof(path), "blobs/sha256/%.64s", digest_hex(digest));
+	return load_src_blob(src, path, digest, got, err);
+}
+
 /* ---- docker save ----------------------------------------------------- */
 
 /* An uncompressed layer's digest is its diff id: check it against the
@@ -146,6 +155,67 @@ static int docker_layers(struct load_src *src, json_t *entry, const char *where,
 	return 0;
 }
 
+/* Archives of docker 25 and later (and of berth save) are OCI layouts as
+ * well.  When their index.json lists a manifest of exactly this config
+ * and these layers, that manifest is kept, so the manifest digest
+ * survives a save and load; an index that matches nothing, or is
+ * damaged, is ignored (manifest.json alone describes the image). */
+static bool manifest_matches(struct load_src *src, const char *digest,
+			     const char *config, char **layers)
+{
+	cleanup_free char *text = NULL;
+	berr_t ignored = NULL;
+	struct manifest m;
+	bool same;
+	size_t len;
+
+	if (blob_of(src, digest, &ignored) < 0 ||
+	    store_blob_read(src->s, digest, STORE_JSON_MAX, &text, &len, &ignored) < 0 ||
+	    manifest_parse(text, len, digest, &m, &ignored) < 0) {
+		err_free(&ignored);
+		return false;
+	}
+	same = strcmp(m.config, config) == 0 && m.n_layers == strv_len(layers);
+	for (size_t i = 0; same && i < m.n_layers; i++)
+		same = strcmp(m.layers[i], layers[i]) == 0;
+	manifest_clear(&m);
+	return same;
+}
+
+static bool indexed_manifest(struct load_src *src, const char *config,
+			     char **layers, char manifest[DIGEST_MAX])
+{
+	cleanup_free char *text = NULL;
+	berr_t ignored = NULL;
+	json_t *doc, *desc;
+	bool found = false;
+	size_t i, len;
+
+	if (load_src_small(src, "index.json", &text, &len, &ignored) < 0 || !text) {
+		err_free(&ignored);
+		return false;
+	}
+	doc = json_loadb(text, len, 0, NULL);
+	json_array_foreach(json_object_get(doc, "manifests"), i, desc) {
+		const char *d = json_string_value(json_object_get(desc, "digest"));
+
+		if (!found && d && digest_valid(d) && manifest_matches(src, d, config, layers)) {
+			strcpy(manifest, d);
+			found = true;
+		}
+	}
+	json_decref(doc);
+	return found;
+}
+
+static int docker_manifest(struct load_src *src, const char *config,
+			   char **layers, char manifest[DIGEST_MAX], berr_t *err)
+{
+	if (indexed_manifest(src, config, layers, manifest))
+		return 0;
+	return manifest_write(src->s, config, layers, manifest, err);
+}
+
 static int docker_entry(struct load_src *src, json_t *entry, const char *where,
 			json_t *loaded, berr_t *err)
 {
@@ -173,7 +243,7 @@ static int docker_entry(struct load_src *src, json_t *entry, const char *where,
 			goto out;
 	}
 	if (docker_layers(src, entry, where, config, &layers, err) < 0 ||
-	    manifest_write(src->s, config, layers, manifest, err) < 0)
+	    docker_manifest(src, config, layers, manifest, err) < 0)
 		goto out;
 	r = add_result(loaded, manifest, config, names, err);
 out:
@@ -207,14 +277,6 @@ static int load_docker(struct load_src *src, json_t *loaded, berr_t *err)
 }
 
 /* ---- OCI image layout ------------------------------------------------ */
-
-static int blob_of(struct load_src *src, const char *digest, berr_t *err)
-{
-	char path[DIGEST_MAX + 16], got[DIGEST_MAX];
-
-	snprintf(path, sizeof(path), "blobs/sha256/%.64s", digest_hex(digest));
-	return load_src_blob(src, path, digest, got, err);
-}
 
 /* The manifest, its config and its layers, all present and checked. */
 static int oci_manifest(struct load_src *src, const char *digest,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/cleanup.h"
 #include "image/store_internal.h"
@@ -94,4 +95,98 @@ int img_print_json(json_t *v, berr_t *err)
 	if (puts(text) < 0 || fflush(stdout) != 0)
 		return err_sys(err, "write standard output");
 	return 0;
+}
+
+/* RFC 3339 ("2024-05-01T10:00:00.123456789Z" or "+02:00"); 0 if not. */
+time_t img_parse_time(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	int sign, hh, mm;
+	time_t t;
+
+	if (!p)
+		return 0;
+	if (*p == '.')
+		p += 1 + strspn(p + 1, "0123456789");
+	t = timegm(&tm);
+	if (*p == 'Z' || *p == 'z')
+		return t;
+	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &hh, &mm) == 2) {
+		sign = *p == '+' ? -1 : 1;
+		return t + sign * (hh * 3600 + mm * 60);
+	}
+	return 0;
+}
+
+/* docker's "3 weeks ago" wording. */
+void img_ago(time_t t, char *buf, size_t len)
+{
+	long long s = (long long)(time(NULL) - t), h = s / 3600;
+
+	if (t == 0)
+		snprintf(buf, len, "N/A");
+	else if (s < 1)
+		snprintf(buf, len, "Less than a second ago");
+	else if (s < 60)
+		snprintf(buf, len, "%lld seconds ago", s);
+	else if (s / 60 == 1)
+		snprintf(buf, len, "About a minute ago");
+	else if (s < 3600)
+		snprintf(buf, len, "%lld minutes ago", s / 60);
+	else if (h == 1)
+		snprintf(buf, len, "About an hour ago");
+	else if (h < 48)
+		snprintf(buf, len, "%lld hours ago", h);
+	else if (h < 24 * 7 * 2)
+		snprintf(buf, len, "%lld days ago", h / 24);
+	else if (h < 24 * 30 * 2)
+		snprintf(buf, len, "%lld weeks ago", h / 24 / 7);
+	else if (h < 24 * 365 * 2)
+		snprintf(buf, len, "%lld months ago", h / 24 / 30);
+	else
+		snprintf(buf, len, "%lld years ago", h / 24 / 365);
+}
+
+/* docker's sizes: decimal units, three significant digits ("4.26MB"). */
+void img_human_size(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1000 && u + 1 < sizeof(units) / sizeof(*units)) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, len, "%.3g%s", v, units[u]);
+}
+
+/* Columns padded to their widest cell plus three spaces; the last one
+ * ends the line. */
+static void print_cell(const char *text, const size_t *width, size_t c,
+		       size_t cols)
+{
+	if (c + 1 < cols)
+		printf("%-*s   ", (int)width[c], text);
+	else
+		printf("%s\n", text);
+}
+
+void img_print_table(const char *const *headers, size_t cols,
+		     const char *const *cells, size_t rows)
+{
+	size_t width[IMG_TABLE_COLUMNS_MAX];
+
+	for (size_t c = 0; c < cols && c < IMG_TABLE_COLUMNS_MAX; c++) {
+		width[c] = strlen(headers[c]);
+		for (size_t i = 0; i < rows; i++)
+			if (strlen(cells[i * cols + c]) > width[c])
+				width[c] = strlen(cells[i * cols + c]);
+	}
+	for (size_t c = 0; c < cols && c < IMG_TABLE_COLUMNS_MAX; c++)
+		print_cell(headers[c], width, c, cols);
+	for (size_t i = 0; i < rows; i++)
+		for (size_t c = 0; c < cols && c < IMG_TABLE_COLUMNS_MAX; c++)
+			print_cell(cells[i * cols + c], width, c, cols);
 }

@@ -1,11 +1,14 @@
-/* The image verbs of `berth`: images, tag, rmi, inspect, import, load.
+/* The image verbs of `berth`: images, tag, rmi, inspect, import, load,
+ * save, history.
  * One file per verb; each parses its own flags and calls the image
  * library (src/image). */
 #ifndef BERTH_CLI_IMAGE_H
 #define BERTH_CLI_IMAGE_H
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -25,6 +28,8 @@ int img_rmi(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_inspect(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_import(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_load(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_save(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_history(struct berth_globals *g, int argc, char **argv, berr_t *err);
 
 /* getopt_long that stops at the first non-flag and reports a missing
  * value as ':' (so the verb words the error). */
@@ -40,5 +45,19 @@ int img_size(struct store *s, const struct image *img, uint64_t *size,
 int img_names_of(struct store *s, const char *id, json_t **names, berr_t *err);
 
 int img_print_json(json_t *v, berr_t *err);
+
+/* An RFC 3339 time ("2024-05-01T10:00:00.123456789Z" or "+02:00") as
+ * Unix time; 0 when it is not one. */
+time_t img_parse_time(const char *s);
+/* docker's "3 weeks ago" wording ("N/A" for 0). */
+void img_ago(time_t t, char *buf, size_t len);
+/* docker's sizes: decimal units, three significant digits ("4.26MB"). */
+void img_human_size(uint64_t n, char *buf, size_t len);
+
+#define IMG_TABLE_COLUMNS_MAX 8
+/* docker's tables: a header row, then rows of cells (row-major), each
+ * column as wide as its widest cell plus three spaces. */
+void img_print_table(const char *const *headers, size_t cols,
+		     const char *const *cells, size_t rows);
 
 #endif

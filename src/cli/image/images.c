@@ -22,71 +22,6 @@ static const char *const headers[COLUMNS] = {
 	"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE",
 };
 
-/* RFC 3339 ("2024-05-01T10:00:00.123456789Z" or "+02:00"); 0 if not. */
-static time_t parse_time(const char *s)
-{
-	struct tm tm = { 0 };
-	const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-	int sign, hh, mm;
-	time_t t;
-
-	if (!p)
-		return 0;
-	if (*p == '.')
-		p += 1 + strspn(p + 1, "0123456789");
-	t = timegm(&tm);
-	if (*p == 'Z' || *p == 'z')
-		return t;
-	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &hh, &mm) == 2) {
-		sign = *p == '+' ? -1 : 1;
-		return t + sign * (hh * 3600 + mm * 60);
-	}
-	return 0;
-}
-
-/* docker's "3 weeks ago" wording. */
-static void ago(time_t t, char *buf, size_t len)
-{
-	long long s = (long long)(time(NULL) - t), h = s / 3600;
-
-	if (t == 0)
-		snprintf(buf, len, "N/A");
-	else if (s < 1)
-		snprintf(buf, len, "Less than a second ago");
-	else if (s < 60)
-		snprintf(buf, len, "%lld seconds ago", s);
-	else if (s / 60 == 1)
-		snprintf(buf, len, "About a minute ago");
-	else if (s < 3600)
-		snprintf(buf, len, "%lld minutes ago", s / 60);
-	else if (h == 1)
-		snprintf(buf, len, "About an hour ago");
-	else if (h < 48)
-		snprintf(buf, len, "%lld hours ago", h);
-	else if (h < 24 * 7 * 2)
-		snprintf(buf, len, "%lld days ago", h / 24);
-	else if (h < 24 * 30 * 2)
-		snprintf(buf, len, "%lld weeks ago", h / 24 / 7);
-	else if (h < 24 * 365 * 2)
-		snprintf(buf, len, "%lld months ago", h / 24 / 30);
-	else
-		snprintf(buf, len, "%lld years ago", h / 24 / 365);
-}
-
-/* docker's sizes: decimal units, three significant digits ("4.26MB"). */
-static void human_size(uint64_t n, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-	double v = (double)n;
-	size_t u = 0;
-
-	while (v >= 1000 && u + 1 < sizeof(units) / sizeof(*units)) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, len, "%.3g%s", v, units[u]);
-}
-
 static int fill_row(struct store *s, const char *name, bool no_trunc,
 		    struct row *r, berr_t *err)
 {
@@ -101,9 +36,9 @@ static int fill_row(struct store *s, const char *name, bool no_trunc,
 		image_clear(&img);
 		return -1;
 	}
-	r->created = parse_time(json_string_value(json_object_get(img.config_json, "created")));
-	ago(r->created, created, sizeof(created));
-	human_size(bytes, size, sizeof(size));
+	r->created = img_parse_time(json_string_value(json_object_get(img.config_json, "created")));
+	img_ago(r->created, created, sizeof(created));
+	img_human_size(bytes, size, sizeof(size));
 	if (at)
 		colon = NULL; /* "repo@sha256:...": no tag */
 	r->col[0] = at ? strndup(name, (size_t)(at - name))
@@ -145,31 +80,15 @@ static int by_created(const void *a, const void *b)
 					    : strcmp(x->col[1], y->col[1]);
 }
 
-/* Columns padded to their widest cell plus three spaces; the last one
- * ends the line. */
-static void print_cell(const char *text, const size_t *width, int c)
+static void print_rows(const struct row *rows, size_t n)
 {
-	if (c + 1 < COLUMNS)
-		printf("%-*s   ", (int)width[c], text);
-	else
-		printf("%s\n", text);
-}
+	const char **cells = calloc(n * COLUMNS + 1, sizeof(*cells));
 
-static void print_table(const struct row *rows, size_t n)
-{
-	size_t width[COLUMNS];
-
-	for (int c = 0; c < COLUMNS; c++) {
-		width[c] = strlen(headers[c]);
-		for (size_t i = 0; i < n; i++)
-			if (strlen(rows[i].col[c]) > width[c])
-				width[c] = strlen(rows[i].col[c]);
-	}
-	for (int c = 0; c < COLUMNS; c++)
-		print_cell(headers[c], width, c);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; cells && i < n; i++)
 		for (int c = 0; c < COLUMNS; c++)
-			print_cell(rows[i].col[c], width, c);
+			cells[i * COLUMNS + c] = rows[i].col[c];
+	img_print_table(headers, COLUMNS, cells, cells ? n : 0);
+	free(cells);
 }
 
 /* -q: each image id once. */
@@ -218,7 +137,7 @@ static int list(struct store *s, bool quiet, bool no_trunc, berr_t *err)
 	if (quiet)
 		print_ids(rows, n);
 	else
-		print_table(rows, n);
+		print_rows(rows, n);
 	rows_free(rows, n);
 	json_decref(refs);
 	return r;
