@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "image/sha256.h"
 #include "image/store.h"
 
 /* Manifests and configs are small; anything bigger is hostile. */
@@ -28,19 +29,6 @@
 #define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 
-/* sha256 through OpenSSL's EVP interface. */
-struct sha256 {
-	void *ctx; /* EVP_MD_CTX */
-};
-
-int sha256_init(struct sha256 *h, berr_t *err);
-int sha256_update(struct sha256 *h, const void *data, size_t len,
-		  berr_t *err);
-/* Writes "sha256:<hex>"; the context is freed either way. */
-int sha256_final(struct sha256 *h, char digest[DIGEST_MAX], berr_t *err);
-void sha256_free(struct sha256 *h);
-int sha256_mem(const void *data, size_t len, char digest[DIGEST_MAX],
-	       berr_t *err);
 
 /* The 64 hex digits of a valid digest. */
 static inline const char *digest_hex(const char *digest)
