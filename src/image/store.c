@@ -32,6 +32,7 @@ static const struct {
 	{ "layers/sha256", 0711 },
 	{ "layers/by-blob", 0711 },
 	{ "refs", 0711 },
+	{ "images", 0711 },
 	{ "tmp", 0700 },
 };
 

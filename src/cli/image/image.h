@@ -25,6 +25,10 @@ int img_rmi(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_inspect(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_import(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_load(struct berth_globals *g, int argc, char **argv, berr_t *err);
+/* `berth image prune|gc ...` */
+int img_group(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_prune(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_gc(struct berth_globals *g, int argc, char **argv, berr_t *err);
 
 /* getopt_long that stops at the first non-flag and reports a missing
  * value as ':' (so the verb words the error). */
@@ -38,6 +42,9 @@ int img_size(struct store *s, const struct image *img, uint64_t *size,
 	     berr_t *err);
 /* The names whose image has this id (config digest), sorted. */
 int img_names_of(struct store *s, const char *id, json_t **names, berr_t *err);
+
+/* docker's sizes: decimal units, three significant digits ("4.26MB"). */
+void img_human_size(uint64_t n, char *buf, size_t len);
 
 int img_print_json(json_t *v, berr_t *err);
 
