@@ -6,7 +6,9 @@
  *   images/<hex>              one empty file per image (manifest digest),
  *                             named or not; with refs, the roots of GC
  *   containers/<id>/image.json  the image a container uses (image/uses.h)
- *   tmp/                      in-progress writes; emptied by store_open
+ *   tmp/                      in-progress writes "<pid>.<random>"; store_open
+ *                             removes those whose writer is gone (dead, or
+ *                             its pid reused by a process started later)
  *   lock                      flock for ref updates and garbage collection
  *
  * Digests are strings "sha256:<64 hex>".  Writes land in tmp/ and are

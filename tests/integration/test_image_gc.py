@@ -250,6 +250,27 @@ def test_image_verb_errors(store):
 # crashes and leftovers
 
 
+def test_stale_tmp_of_a_reused_pid_is_removed(store):
+    store.ok("images")
+    tmp = store.root / "tmp"
+    # A live process that started after the entry was last written cannot
+    # be its writer: the pid was reused.
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        stale = tmp / f"{sleeper.pid}.00000000000000bb"
+        stale.write_bytes(b"half a blob")
+        old = time.time() - 3600
+        os.utime(stale, (old, old))
+        live = tmp / f"{os.getpid()}.00000000000000aa"
+        live.write_text("a live writer's work")
+        store.ok("images")
+        assert sorted(p.name for p in tmp.iterdir()) == [live.name]
+        live.unlink()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
 def test_killed_load_leaves_no_half_blob(store, tmp_path):
     """SIGKILL while a load writes a blob: no blob, no image, and the next
     command removes the half-written file."""
