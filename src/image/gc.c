@@ -106,8 +106,10 @@ static int mark_roots(struct store *s, struct marks *m, berr_t *err)
 		}
 	}
 	json_decref(uses);
+	/* A root whose manifest is gone references nothing that can be
+	 * found; one that is there but unreadable stops everything. */
 	for (i = 0; r == 0 && images[i]; i++)
-		if (mark_image(s, images[i], m, err) < 0)
+		if (store_blob_exists(s, images[i]) && mark_image(s, images[i], m, err) < 0)
 			r = err_prefix(err, "gc: image %s (nothing removed; remove the damaged image with rmi)",
 				       images[i]);
 	return r;

@@ -184,6 +184,7 @@ int store_open(const char *root, struct store *s, berr_t *err)
 	}
 	if (make_dirs(s, err) < 0 || clean_dir(s->rootfd, "tmp", true, err) < 0 ||
 	    clean_dir(s->rootfd, "refs", false, err) < 0 ||
+	    clean_dir(s->rootfd, "images", false, err) < 0 ||
 	    clean_dir(s->rootfd, "layers/by-blob", false, err) < 0) {
 		store_close(s);
 		return -1;

@@ -167,6 +167,22 @@ def test_rmi_unknown_and_damaged_record(store, busybox):
     assert store.blobs() == blobs and store.rows()[0][0] == "bb"
 
 
+def test_damaged_image_stops_gc_until_removed(store, tmp_path, busybox):
+    files, d = oci_layout(tar_bytes({"x": b"soon damaged"}), ref=None)
+    write_tree(tmp_path / "oci", files)
+    store.ok("load", "-i", tmp_path / "oci")
+    store.ok("import", busybox, "bb")
+    manifest = store.root / "blobs" / "sha256" / d["manifest"][7:]
+    manifest.write_bytes(manifest.read_bytes().replace(b"schemaVersion", b"schemaversion"))
+    blobs = store.blobs()
+    store.fails("image", "gc", expect=d["manifest"])
+    assert store.blobs() == blobs
+    assert store.ok("rmi", d["manifest"]) == f"Deleted: {d['manifest']}\n"
+    assert d["blob"][7:] not in store.blobs() and d["manifest"][7:] not in store.blobs()
+    assert [r[0] for r in store.rows()] == ["bb"]
+    store.ok("image", "gc")
+
+
 # --------------------------------------------------------------------------
 # unnamed images, prune, gc
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/strv.h"
 #include "image/gc.h"
 #include "image/store_internal.h"
 #include "image/uses.h"
@@ -93,6 +94,24 @@ static int rmi_name(struct rmi *x, const char *name, const char *manifest,
 	return drop_image(x, manifest, err);
 }
 
+/* A damaged image given by its manifest digest: its record can still go
+ * (its names are removed by name), so gc is not stopped by it forever. */
+static int rmi_damaged(struct rmi *x, const char *ref, berr_t *err)
+{
+	cleanup_strv char **images = NULL;
+	berr_t why = NULL;
+
+	if (!digest_valid(ref) || store_images_list(x->s, &images, &why) < 0 ||
+	    !strv_contains(images, ref)) {
+		err_free(&why);
+		return -1;
+	}
+	err_free(err);
+	if (check_unused(x, ref, ref, err) < 0)
+		return -1;
+	return drop_image(x, ref, err);
+}
+
 /* IMAGE given by id or digest: remove the names of that image, then it. */
 static int rmi_image(struct rmi *x, const char *ref, berr_t *err)
 {
@@ -102,7 +121,7 @@ static int rmi_image(struct rmi *x, const char *ref, berr_t *err)
 	int r = 0;
 
 	if (image_resolve(x->s, ref, &img, err) < 0)
-		return -1;
+		return rmi_damaged(x, ref, err) < 0 ? -1 : 0;
 	if (img_names_of(x->s, img.config_digest, &names, err) < 0) {
 		image_clear(&img);
 		return -1;
