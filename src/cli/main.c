@@ -23,7 +23,7 @@ struct berth_verb {
 static const struct berth_verb verbs[] = {
 	{ "images", "images [-q] [--no-trunc]", "list images", img_images, 1 },
 	{ "tag", "tag SOURCE TARGET", "give an image another name", img_tag, 1 },
-	{ "rmi", "rmi [-f] IMAGE...", "remove image names", img_rmi, 1 },
+	{ "rmi", "rmi [-f] [--no-prune] IMAGE...", "remove images (names; unused images)", img_rmi, 1 },
 	{ "inspect", "inspect IMAGE...", "print images as JSON", img_inspect, 1 },
 	{ "import", "import [-c INSTRUCTION]... TARBALL|- [NAME]",
 	  "make an image of a rootfs tarball", img_import, 1 },
@@ -33,6 +33,8 @@ static const struct berth_verb verbs[] = {
 	  "write images as a docker save archive or an OCI layout tar", img_save, 1 },
 	{ "history", "history [--no-trunc] [-q] IMAGE",
 	  "show the history of an image", img_history, 1 },
+	{ "image", "image prune [-a] [-f] | image gc",
+	  "remove unused images | remove unreferenced blobs and layers", img_group, 1 },
 };
 
 static void usage(FILE *out)

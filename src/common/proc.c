@@ -74,6 +74,31 @@ uint64_t proc_start_time(pid_t pid)
 	return p ? strtoull(p, NULL, 10) : 0;
 }
 
+static int64_t boot_time(void)
+{
+	cleanup_free char *buf = NULL;
+	berr_t err = NULL;
+	const char *p;
+
+	if (fs_read_file_at(AT_FDCWD, "/proc/stat", 1 << 20, &buf, NULL, &err) < 0) {
+		err_free(&err);
+		return 0;
+	}
+	p = strstr(buf, "\nbtime ");
+	return p ? strtoll(p + 7, NULL, 10) : 0;
+}
+
+int64_t proc_started_at(pid_t pid)
+{
+	uint64_t ticks = proc_start_time(pid);
+	int64_t boot = boot_time();
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (ticks == 0 || boot == 0 || hz <= 0)
+		return 0;
+	return boot + (int64_t)(ticks / (uint64_t)hz);
+}
+
 int proc_is_alive(pid_t pid, uint64_t start_time)
 {
 	cleanup_free char *buf = NULL;

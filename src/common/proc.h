@@ -18,6 +18,10 @@ int proc_exit_code(int status);
  * /proc/PID/stat); 0 when the process does not exist. */
 uint64_t proc_start_time(pid_t pid);
 
+/* When pid started, in seconds since the epoch (boot time from /proc/stat
+ * plus the start time); 0 when unknown. */
+int64_t proc_started_at(pid_t pid);
+
 /* True while pid exists, is not a zombie, and still started at start_time
  * (0 skips that check). */
 int proc_is_alive(pid_t pid, uint64_t start_time);

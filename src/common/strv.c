@@ -20,6 +20,14 @@ size_t strv_len(char *const *v)
 	return n;
 }
 
+bool strv_contains(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
 int strv_push(char ***v, const char *s)
 {
 	size_t n = strv_len(*v);

@@ -2,10 +2,14 @@
 #ifndef BERTH_COMMON_STRV_H
 #define BERTH_COMMON_STRV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 void strv_free(char **v);
 size_t strv_len(char *const *v);
+
+/* Whether v (may be NULL) holds a string equal to s. */
+bool strv_contains(char *const *v, const char *s);
 
 /* Append a copy of s; -1 (errno ENOMEM) when out of memory. */
 int strv_push(char ***v, const char *s);

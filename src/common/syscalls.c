@@ -166,6 +166,8 @@ static int open_in_root_walk(int rootfd, const char *path, int flags,
 	return openat(rootfd, w.resolved, flags | O_NOFOLLOW | O_CLOEXEC, mode);
 }
 
+#define OPENAT2_TRIES 32
+
 static int open_resolved(int rootfd, const char *path, int flags, mode_t mode,
 			 bool beneath)
 {
@@ -175,11 +177,16 @@ static int open_resolved(int rootfd, const char *path, int flags, mode_t mode,
 		.resolve = (beneath ? RESOLVE_BENEATH : RESOLVE_IN_ROOT) | RESOLVE_NO_MAGICLINKS,
 	};
 
-	if (!sys_fallback_forced("openat2")) {
+	/* With ".." in the path the kernel answers EAGAIN when any rename or
+	 * mount happened on the system during the lookup (other writers of
+	 * the image store do rename): retry, then walk. */
+	for (int tries = 0; tries < OPENAT2_TRIES && !sys_fallback_forced("openat2"); tries++) {
 		long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 
-		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != EAGAIN))
 			return (int)fd;
+		if (errno != EAGAIN)
+			break;
 	}
 	if (beneath && path[0] == '/') {
 		errno = EXDEV;

@@ -252,34 +252,29 @@ static int id_match(const char *prefix, const char *manifest,
 	return 0;
 }
 
-/* Look an id (hex prefix of a config digest) up among the named images;
- * 1 when found.  Unreadable manifests are skipped: they fail loudly when
- * asked for by name. */
+/* Look an id (hex prefix of a config digest) up among the images, named
+ * or not; 1 when found.  Unreadable manifests are skipped: they fail
+ * loudly when asked for by name. */
 static int find_by_id(struct store *s, const char *prefix,
 		      char found[DIGEST_MAX], berr_t *err)
 {
+	cleanup_strv char **list = NULL;
 	char id[DIGEST_MAX] = "";
-	json_t *list = NULL, *item;
-	size_t i;
 	int r = 0;
 
-	if (store_refs_list(s, &list, err) < 0)
+	if (store_images_list(s, &list, err) < 0)
 		return -1;
-	json_array_foreach(list, i, item) {
-		const char *md = json_string_value(json_object_get(item, "manifest"));
+	for (size_t i = 0; list[i] && r == 0; i++) {
 		berr_t skip = NULL;
 		struct manifest m;
 
-		if (read_manifest(s, md, &m, &skip) < 0) {
+		if (read_manifest(s, list[i], &m, &skip) < 0) {
 			err_free(&skip);
 			continue;
 		}
-		r = id_match(prefix, md, &m, found, id, err);
+		r = id_match(prefix, list[i], &m, found, id, err);
 		manifest_clear(&m);
-		if (r < 0)
-			break;
 	}
-	json_decref(list);
 	return r < 0 ? -1 : id[0] != '\0';
 }
 

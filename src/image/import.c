@@ -217,7 +217,8 @@ static int import_locked(struct store *s, int fd, const struct import_opts *o,
 		return err_prefix(err, "import");
 	}
 	if (store_config(s, cfg, diff_id, id, err) < 0 ||
-	    manifest_write(s, id, layers, manifest, err) < 0)
+	    manifest_write(s, id, layers, manifest, err) < 0 ||
+	    store_image_add(s, manifest, err) < 0)
 		return -1;
 	if (o->name && store_ref_set(s, o->name, manifest, err) < 0)
 		return -1;

@@ -426,6 +426,7 @@ static int load_images(struct load_src *src, json_t *loaded, berr_t *err)
 	return err_set(err, EINVAL, "neither a docker save archive (no manifest.json) nor an OCI image layout (no oci-layout)");
 }
 
+/* Record each image, then its names, still under the shared lock. */
 static int set_names(struct store *s, json_t *loaded, berr_t *err)
 {
 	json_t *item, *name;
@@ -434,6 +435,8 @@ static int set_names(struct store *s, json_t *loaded, berr_t *err)
 	json_array_foreach(loaded, i, item) {
 		const char *manifest = json_string_value(json_object_get(item, "manifest"));
 
+		if (store_image_add(s, manifest, err) < 0)
+			return -1;
 		json_array_foreach(json_object_get(item, "names"), j, name) {
 			if (store_ref_set(s, json_string_value(name), manifest, err) < 0)
 				return -1;

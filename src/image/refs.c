@@ -246,6 +246,16 @@ static int sort_list(json_t **list, berr_t *err)
 	return 0;
 }
 
+size_t store_refs_count(json_t *list, const char *manifest)
+{
+	json_t *item;
+	size_t i, n = 0;
+
+	json_array_foreach(list, i, item)
+		n += strcmp(json_string_value(json_object_get(item, "manifest")), manifest) == 0;
+	return n;
+}
+
 int store_refs_list(struct store *s, json_t **list, berr_t *err)
 {
 	cleanup_closedir DIR *d = NULL;

@@ -18,6 +18,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/proc.h"
 #include "image/store_internal.h"
 
 /* Sub-directories and their modes: tmp/ is private, so half-written
@@ -32,6 +33,7 @@ static const struct {
 	{ "layers/sha256", 0711 },
 	{ "layers/by-blob", 0711 },
 	{ "refs", 0711 },
+	{ "images", 0711 },
 	{ "tmp", 0700 },
 };
 
@@ -89,12 +91,26 @@ static pid_t tmp_owner(const char *name, bool atomic_style)
 	return (pid_t)pid;
 }
 
-static bool pid_dead(pid_t pid)
+/* Slack for the rounding of start times to clock ticks and of mtimes. */
+#define REUSE_SLACK 2
+
+/* Whether the entry's writer is gone: its pid is dead, or the pid now
+ * belongs to a process that started after the entry was last written
+ * (the pid was reused), so a crashed writer's leftovers are not kept
+ * forever by an unrelated process. */
+static bool writer_gone(int dfd, const char *name, pid_t pid)
 {
-	return kill(pid, 0) < 0 && errno == ESRCH;
+	struct stat st;
+	int64_t started;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return true;
+	started = proc_started_at(pid);
+	return started > 0 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       started > (int64_t)st.st_mtime + REUSE_SLACK;
 }
 
-/* Remove the entries of dir left by dead processes.  In tmp/ everything
+/* Remove the entries of dir left by processes that are gone.  In tmp/ everything
  * not owned by a live pid goes; elsewhere only atomic-write temporaries
  * (".name.tmp.<pid>") are touched. */
 static int clean_dir(int rootfd, const char *dir, bool is_tmp, berr_t *err)
@@ -117,7 +133,7 @@ static int clean_dir(int rootfd, const char *dir, bool is_tmp, berr_t *err)
 			continue;
 		if (!is_tmp && pid == 0)
 			continue;
-		if (pid > 0 && (pid == getpid() || !pid_dead(pid)))
+		if (pid > 0 && (pid == getpid() || !writer_gone(dirfd(d), de->d_name, pid)))
 			continue;
 		if (fs_remove_tree_at(dirfd(d), de->d_name, err) < 0)
 			return err_prefix(err, "clean '%s'", dir);
@@ -168,6 +184,7 @@ int store_open(const char *root, struct store *s, berr_t *err)
 	}
 	if (make_dirs(s, err) < 0 || clean_dir(s->rootfd, "tmp", true, err) < 0 ||
 	    clean_dir(s->rootfd, "refs", false, err) < 0 ||
+	    clean_dir(s->rootfd, "images", false, err) < 0 ||
 	    clean_dir(s->rootfd, "layers/by-blob", false, err) < 0) {
 		store_close(s);
 		return -1;

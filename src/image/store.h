@@ -3,7 +3,12 @@
  *   blobs/sha256/<hex>        content-addressed, checked on write and read
  *   layers/sha256/<hex>/      unpacked layer, by diff id (uncompressed digest)
  *   refs/<name>               "repo:tag" -> manifest digest (atomic files)
- *   tmp/                      in-progress writes; emptied by store_open
+ *   images/<hex>              one empty file per image (manifest digest),
+ *                             named or not; with refs, the roots of GC
+ *   containers/<id>/image.json  the image a container uses (image/uses.h)
+ *   tmp/                      in-progress writes "<pid>.<random>"; store_open
+ *                             removes those whose writer is gone (dead, or
+ *                             its pid reused by a process started later)
  *   lock                      flock for ref updates and garbage collection
  *
  * Digests are strings "sha256:<64 hex>".  Writes land in tmp/ and are
@@ -60,5 +65,15 @@ int store_ref_get(struct store *s, const char *name, char manifest[DIGEST_MAX],
 int store_ref_delete(struct store *s, const char *name, berr_t *err);
 /* Every name with its manifest digest: [{"name":..., "manifest":...}]. */
 int store_refs_list(struct store *s, json_t **list, berr_t *err);
+
+/* How many names in list (from store_refs_list) point at manifest. */
+size_t store_refs_count(json_t *list, const char *manifest);
+
+/* Image records: added by load and import (under the shared lock, with
+ * the blobs), removed by rmi and prune. */
+int store_image_add(struct store *s, const char *manifest, berr_t *err);
+int store_image_remove(struct store *s, const char *manifest, berr_t *err);
+/* Every image's manifest digest, recorded or named, each once. */
+int store_images_list(struct store *s, char ***manifests, berr_t *err);
 
 #endif

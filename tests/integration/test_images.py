@@ -255,7 +255,8 @@ def test_tag_and_rmi(store, tmp_path, rootfs_tar):
     assert store.ok("rmi", "busybox") == "Untagged: busybox:latest\n"
     store.ok("tag", img["Id"], "again")
     out = store.ok("rmi", "-f", img["Id"][7:19])
-    assert sorted(out.splitlines()) == ["Untagged: again:latest",
+    assert sorted(out.splitlines()) == [f"Deleted: {img['Descriptor']['digest']}",
+                                        "Untagged: again:latest",
                                         "Untagged: registry.local:5000/team/bb:v2"]
     assert store.refs() == []
     store.fails("inspect", "busybox", expect="no such image: busybox:latest")

@@ -18,6 +18,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/strv.h"
 #include "common/syscalls.h"
 #include "common/units.h"
 
@@ -218,6 +219,19 @@ static void test_atomic_write(void **state)
 	close(dirfd);
 }
 
+static void test_strv_contains(void **state)
+{
+	char **v = NULL;
+
+	(void)state;
+	assert_false(strv_contains(NULL, "a"));
+	assert_int_equal(strv_push(&v, "a"), 0);
+	assert_int_equal(strv_push(&v, "bc"), 0);
+	assert_true(strv_contains(v, "bc"));
+	assert_false(strv_contains(v, "b"));
+	strv_free(v);
+}
+
 static void test_error_context(void **state)
 {
 	berr_t err = NULL;
@@ -295,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_error_context),
 		cmocka_unit_test(test_remove_tree_stops_at_bind_mounts),
+		cmocka_unit_test(test_strv_contains),
 	};
 
 	return cmocka_run_group_tests(tests, make_tree, remove_tree);

@@ -24,6 +24,8 @@
 #include "container/run_options.h"
 #include "image/image.h"
 #include "image/store.h"
+#include "image/store_internal.h"
+#include "image/uses.h"
 #include "runtime/container.h"
 
 enum { R_RM = 256, R_ENVFILE, R_ENTRYPOINT, R_NAME, R_TMPFS, R_READONLY, R_CPUS,
@@ -250,13 +252,20 @@ static int write_config(struct run_ctx *x, const struct run_options *o,
 				  FS_VOLATILE, err);
 }
 
+/* The store lock is held shared from finding the image until the
+ * container has recorded it and its layers are mounted: garbage
+ * collection (exclusive) sees either no container or one whose image it
+ * must keep. */
 static int prepare(const struct cli_roots *r, struct run_options *o,
 		   struct run_ctx *x, berr_t *err)
 {
+	cleanup_close int lock = -1;
+
 	if (store_open(r->store, &x->store, err) < 0)
 		return -1;
 	x->opened = true;
-	if (image_resolve(&x->store, o->image, &x->img, err) < 0)
+	if (store_lock(&x->store, false, &lock, err) < 0 ||
+	    image_resolve(&x->store, o->image, &x->img, err) < 0)
 		return -1;
 	x->resolved = true;
 	if (new_id(x->id, err) < 0)
@@ -270,7 +279,9 @@ static int prepare(const struct cli_roots *r, struct run_options *o,
 	x->dir_made = true;
 	if (o->userns.size && userns_allocate(x->containers, x->id, &o->userns, err) < 0)
 		return -1;
-	if (container_rootfs_mount(&x->store, &x->img, x->dir, &o->userns, err) < 0)
+	if (image_use_write(x->dir, x->img.manifest_digest, x->img.config_digest,
+			    o->name, err) < 0 ||
+	    container_rootfs_mount(&x->store, &x->img, x->dir, &o->userns, err) < 0)
 		return -1;
 	x->mounted = true;
 	return write_config(x, o, err);

@@ -86,6 +86,20 @@ int img_names_of(struct store *s, const char *id, json_t **names, berr_t *err)
 	return 0;
 }
 
+/* docker's sizes: decimal units, three significant digits ("4.26MB"). */
+void img_human_size(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1000 && u + 1 < sizeof(units) / sizeof(*units)) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, len, "%.3g%s", v, units[u]);
+}
+
 int img_print_json(json_t *v, berr_t *err)
 {
 	cleanup_free char *text = json_dumps(v, JSON_INDENT(4));
@@ -146,20 +160,6 @@ void img_ago(time_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld months ago", h / 24 / 30);
 	else
 		snprintf(buf, len, "%lld years ago", h / 24 / 365);
-}
-
-/* docker's sizes: decimal units, three significant digits ("4.26MB"). */
-void img_human_size(uint64_t n, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-	double v = (double)n;
-	size_t u = 0;
-
-	while (v >= 1000 && u + 1 < sizeof(units) / sizeof(*units)) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, len, "%.3g%s", v, units[u]);
 }
 
 /* Columns padded to their widest cell plus three spaces; the last one

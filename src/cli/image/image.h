@@ -30,6 +30,10 @@ int img_import(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_load(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_save(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_history(struct berth_globals *g, int argc, char **argv, berr_t *err);
+/* `berth image prune|gc ...` */
+int img_group(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_prune(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_gc(struct berth_globals *g, int argc, char **argv, berr_t *err);
 
 /* getopt_long that stops at the first non-flag and reports a missing
  * value as ':' (so the verb words the error). */
@@ -44,6 +48,9 @@ int img_size(struct store *s, const struct image *img, uint64_t *size,
 /* The names whose image has this id (config digest), sorted. */
 int img_names_of(struct store *s, const char *id, json_t **names, berr_t *err);
 
+/* docker's sizes: decimal units, three significant digits ("4.26MB"). */
+void img_human_size(uint64_t n, char *buf, size_t len);
+
 int img_print_json(json_t *v, berr_t *err);
 
 /* An RFC 3339 time ("2024-05-01T10:00:00.123456789Z" or "+02:00") as
@@ -51,8 +58,6 @@ int img_print_json(json_t *v, berr_t *err);
 time_t img_parse_time(const char *s);
 /* docker's "3 weeks ago" wording ("N/A" for 0). */
 void img_ago(time_t t, char *buf, size_t len);
-/* docker's sizes: decimal units, three significant digits ("4.26MB"). */
-void img_human_size(uint64_t n, char *buf, size_t len);
 
 #define IMG_TABLE_COLUMNS_MAX 8
 /* docker's tables: a header row, then rows of cells (row-major), each

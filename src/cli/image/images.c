@@ -1,5 +1,6 @@
 /* `berth images [-q] [--no-trunc]`: one row per name, as docker prints
- * them (REPOSITORY TAG IMAGE ID CREATED SIZE). */
+ * them (REPOSITORY TAG IMAGE ID CREATED SIZE), and one row "<none>
+ * <none>" per image without a name. */
 #include "cli/image/image.h"
 
 #include <errno.h>
@@ -10,6 +11,8 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/strv.h"
+#include "image/store_internal.h"
 
 #define COLUMNS 5
 
@@ -41,9 +44,12 @@ static int fill_row(struct store *s, const char *name, bool no_trunc,
 	img_human_size(bytes, size, sizeof(size));
 	if (at)
 		colon = NULL; /* "repo@sha256:...": no tag */
-	r->col[0] = at ? strndup(name, (size_t)(at - name))
-		       : colon ? strndup(name, (size_t)(colon - name)) : strdup(name);
-	r->col[1] = strdup(colon ? colon + 1 : "<none>");
+	if (digest_valid(name)) /* an image without a name */
+		r->col[0] = strdup("<none>");
+	else
+		r->col[0] = at ? strndup(name, (size_t)(at - name))
+			       : colon ? strndup(name, (size_t)(colon - name)) : strdup(name);
+	r->col[1] = strdup(colon && !digest_valid(name) ? colon + 1 : "<none>");
 	r->col[2] = strndup(img.config_digest + (no_trunc ? 0 : 7), no_trunc ? DIGEST_MAX : 12);
 	r->col[3] = strdup(created);
 	r->col[4] = strdup(size);
@@ -104,6 +110,29 @@ static void print_ids(const struct row *rows, size_t n)
 	}
 }
 
+/* The images without a name join the list under their manifest digest
+ * (fill_row shows them as <none>). */
+static int add_unnamed(struct store *s, json_t *refs, berr_t *err)
+{
+	cleanup_strv char **images = NULL;
+	json_t *extra = json_array();
+
+	if (!extra || store_images_list(s, &images, err) < 0) {
+		json_decref(extra);
+		return extra ? -1 : err_set(err, ENOMEM, "images: out of memory");
+	}
+	for (size_t i = 0; images[i]; i++)
+		if (store_refs_count(refs, images[i]) == 0 &&
+		    json_array_append_new(extra, json_pack("{s:s, s:s}", "name", images[i],
+							   "manifest", images[i])) < 0) {
+			json_decref(extra);
+			return err_set(err, ENOMEM, "images: out of memory");
+		}
+	json_array_extend(refs, extra);
+	json_decref(extra);
+	return 0;
+}
+
 /* A damaged image does not hide the others: the rows are printed, then
  * the first error is returned. */
 static int list(struct store *s, bool quiet, bool no_trunc, berr_t *err)
@@ -115,6 +144,10 @@ static int list(struct store *s, bool quiet, bool no_trunc, berr_t *err)
 
 	if (store_refs_list(s, &refs, err) < 0)
 		return -1;
+	if (add_unnamed(s, refs, err) < 0) {
+		json_decref(refs);
+		return -1;
+	}
 	rows = calloc(json_array_size(refs) + 1, sizeof(*rows));
 	if (!rows) {
 		json_decref(refs);
