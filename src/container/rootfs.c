@@ -15,12 +15,16 @@
 /* The kernel reads mount options from one page. */
 #define OVERLAY_DATA_MAX 4000
 
-static int make_dirs(const char *dir, berr_t *err)
+/* "empty" (the lower directory of an image without layers) only when it
+ * is needed: every directory made here is a block that removing the
+ * container frees again, which costs a disk discard on some hosts. */
+static int make_dirs(const char *dir, bool need_empty, berr_t *err)
 {
 	static const char *const subdirs[] = { "upper", "work", "rootfs", "empty" };
+	size_t n = sizeof(subdirs) / sizeof(*subdirs) - (need_empty ? 0 : 1);
 	char path[PATH_MAX];
 
-	for (size_t i = 0; i < sizeof(subdirs) / sizeof(*subdirs); i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]) >= (int)sizeof(path))
 			return err_set(err, ENAMETOOLONG, "'%s': path too long", dir);
 		if (fs_mkdir_p(path, 0755, err) < 0)
@@ -55,22 +59,41 @@ static int lowerdirs(struct store *s, const struct image *img, const char *dir,
 	return 0;
 }
 
+#define VOLATILE ",volatile"
+
+/* A writable layer that is thrown away after one run is mounted
+ * "volatile": otherwise unmounting the overlay syncs the whole filesystem
+ * the upper directory is on, a wait for the disk that dominated the end of
+ * `run --rm`.  Kernels before 5.10 lack the option (EINVAL): data then
+ * loses its VOLATILE suffix and the mount is tried again. */
+static int mount_overlay(const char *rootfs, char *data, size_t len, bool discard)
+{
+	if (mount("overlay", rootfs, "overlay", 0, data) == 0)
+		return 0;
+	if (!discard || errno != EINVAL)
+		return -1;
+	data[len - strlen(VOLATILE)] = '\0';
+	return mount("overlay", rootfs, "overlay", 0, data);
+}
+
 int container_rootfs_mount(struct store *s, const struct image *img,
-			   const char *dir, berr_t *err)
+			   const char *dir, bool discard, berr_t *err)
 {
 	char lower[OVERLAY_DATA_MAX], data[OVERLAY_DATA_MAX + PATH_MAX * 2];
 	char rootfs[PATH_MAX];
+	int len;
 
-	if (make_dirs(dir, err) < 0 ||
+	if (make_dirs(dir, img->n_layers == 0, err) < 0 ||
 	    lowerdirs(s, img, dir, lower, sizeof(lower), err) < 0)
 		return -1;
-	if (snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
-		     lower, dir, dir) >= OVERLAY_DATA_MAX)
+	len = snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work%s",
+		       lower, dir, dir, discard ? VOLATILE : "");
+	if (len < 0 || len >= OVERLAY_DATA_MAX)
 		return err_set(err, E2BIG, "image %s: overlay options longer than a page",
 			       img->config_digest);
 	if (snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir) >= (int)sizeof(rootfs))
 		return err_set(err, ENAMETOOLONG, "'%s': path too long", dir);
-	if (mount("overlay", rootfs, "overlay", 0, data) < 0)
+	if (mount_overlay(rootfs, data, (size_t)len, discard) < 0)
 		return err_sys(err, "mount the overlay rootfs at '%s'", rootfs);
 	return 0;
 }

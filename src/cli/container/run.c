@@ -268,7 +268,7 @@ static int prepare(const struct cli_roots *r, const struct run_options *o,
 	if (fs_mkdir_p(x->dir, 0700, err) < 0)
 		return -1;
 	x->dir_made = true;
-	if (container_rootfs_mount(&x->store, &x->img, x->dir, err) < 0)
+	if (container_rootfs_mount(&x->store, &x->img, x->dir, o->rm, err) < 0)
 		return -1;
 	x->mounted = true;
 	return write_config(x, o, err);
