@@ -28,12 +28,13 @@ def reexec_in_private_mount_ns():
 
 
 def timed_spawn(argv, err_path):
-    """Run argv once; return (milliseconds from spawn to exit, exit code).
+    """Run argv once; return (milliseconds from spawn to exit, None), or
+    (ms, a message with the exit code and stderr) if it failed.
 
     posix_spawn (vfork) and waitpid keep the harness's own cost small and
     equal for every contender: subprocess.run's fd closing and pipes add
     about a millisecond, which would flatten the ratios.  stdout goes to
-    /dev/null, stderr to err_path for the error message."""
+    /dev/null, stderr to err_path (a Path) for the message."""
     argv = [str(a) for a in argv]
     actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
                (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
@@ -43,7 +44,10 @@ def timed_spawn(argv, err_path):
     pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
     _, status = os.waitpid(pid, 0)
     elapsed = time.clock_gettime_ns(time.CLOCK_MONOTONIC) - t0
-    return elapsed / 1e6, os.waitstatus_to_exitcode(status)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        return elapsed / 1e6, f"`{' '.join(argv)}` exited {code}: {err_path.read_text().strip()}"
+    return elapsed / 1e6, None
 
 
 def percentile(values, q):
