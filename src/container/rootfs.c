@@ -21,12 +21,16 @@
 /* The kernel reads mount options from one page. */
 #define OVERLAY_DATA_MAX 4000
 
-static int make_dirs(const char *dir, berr_t *err)
+/* "empty" (the lower directory of an image without layers) only when it
+ * is needed: every directory made here is a block that removing the
+ * container frees again, which costs a disk discard on some hosts. */
+static int make_dirs(const char *dir, bool need_empty, berr_t *err)
 {
-	static const char *const subdirs[] = { "upper", "work", "rootfs", "empty", "lower" };
+	static const char *const subdirs[] = { "upper", "work", "rootfs", "empty" };
+	size_t n = sizeof(subdirs) / sizeof(*subdirs) - (need_empty ? 0 : 1);
 	char path[PATH_MAX];
 
-	for (size_t i = 0; i < sizeof(subdirs) / sizeof(*subdirs); i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]) >= (int)sizeof(path))
 			return err_set(err, ENAMETOOLONG, "'%s': path too long", dir);
 		if (fs_mkdir_p(path, 0755, err) < 0)
@@ -50,8 +54,8 @@ static int idmap_layer(const char *layer, const char *at, int userns, berr_t *er
 		return err_sys(err, "open layer '%s' for an idmapped mount", layer);
 	if (sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
 		return err_sys(err, "idmap layer '%s'", layer);
-	if (mkdir(at, 0700) < 0 && errno != EEXIST)
-		return err_sys(err, "mkdir '%s'", at);
+	if (fs_mkdir_p(at, 0700, err) < 0)
+		return -1;
 	if (sys_move_mount(tree, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return err_sys(err, "attach layer '%s' at '%s'", layer, at);
 	return 0;
@@ -125,23 +129,43 @@ static int prepare_userns(const char *dir, const struct userns_range *r, int *us
 	return ns_userns_with_maps(&map, 1, &map, 1, userns, err);
 }
 
+#define VOLATILE ",volatile"
+
+/* A writable layer that is thrown away after one run is mounted
+ * "volatile": otherwise unmounting the overlay syncs the whole filesystem
+ * the upper directory is on, a wait for the disk that dominated the end of
+ * `run --rm`.  Kernels before 5.10 lack the option (EINVAL): data then
+ * loses its VOLATILE suffix and the mount is tried again. */
+static int mount_overlay(const char *rootfs, char *data, size_t len, bool discard)
+{
+	if (mount("overlay", rootfs, "overlay", 0, data) == 0)
+		return 0;
+	if (!discard || errno != EINVAL)
+		return -1;
+	data[len - strlen(VOLATILE)] = '\0';
+	return mount("overlay", rootfs, "overlay", 0, data);
+}
+
 static int mount_rootfs(struct store *s, const struct image *img,
-			const char *dir, const struct userns_range *r, berr_t *err)
+			const char *dir, const struct rootfs_opts *o, berr_t *err)
 {
 	char lower[OVERLAY_DATA_MAX], data[OVERLAY_DATA_MAX + PATH_MAX * 2];
 	char rootfs[PATH_MAX];
 	cleanup_close int userns = -1;
+	int len;
 
-	if (make_dirs(dir, err) < 0 || prepare_userns(dir, r, &userns, err) < 0 ||
+	if (make_dirs(dir, img->n_layers == 0, err) < 0 ||
+	    prepare_userns(dir, &o->userns, &userns, err) < 0 ||
 	    lowerdirs(s, img, dir, userns, lower, sizeof(lower), err) < 0)
 		return -1;
-	if (snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
-		     lower, dir, dir) >= OVERLAY_DATA_MAX)
+	len = snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work%s",
+		       lower, dir, dir, o->discard ? VOLATILE : "");
+	if (len < 0 || len >= OVERLAY_DATA_MAX)
 		return err_set(err, E2BIG, "image %s: overlay options longer than a page",
 			       img->config_digest);
 	if (snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir) >= (int)sizeof(rootfs))
 		return err_set(err, ENAMETOOLONG, "'%s': path too long", dir);
-	if (mount("overlay", rootfs, "overlay", 0, data) < 0)
+	if (mount_overlay(rootfs, data, (size_t)len, o->discard) < 0)
 		return err_sys(err, "mount the overlay rootfs at '%s'", rootfs);
 	return 0;
 }
@@ -152,7 +176,7 @@ static int copy_rootfs(struct store *s, const struct image *img,
 {
 	char rootfs[PATH_MAX];
 
-	if (make_dirs(dir, err) < 0)
+	if (make_dirs(dir, false, err) < 0)
 		return -1;
 	if (snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir) >= (int)sizeof(rootfs))
 		return err_set(err, ENAMETOOLONG, "'%s': path too long", dir);
@@ -169,12 +193,12 @@ static int copy_rootfs(struct store *s, const struct image *img,
 }
 
 int container_rootfs_mount(struct store *s, const struct image *img,
-			   const char *dir, const struct userns_range *r, berr_t *err)
+			   const char *dir, const struct rootfs_opts *o, berr_t *err)
 {
 	berr_t undo = NULL;
 	bool no_overlay = sys_fallback_forced("overlay");
 
-	if (!no_overlay && mount_rootfs(s, img, dir, r, err) == 0)
+	if (!no_overlay && mount_rootfs(s, img, dir, o, err) == 0)
 		return 0;
 	/* Layers already attached must not outlive a failed mount. */
 	if (!no_overlay && container_rootfs_unmount(dir, &undo) < 0) {
@@ -185,7 +209,7 @@ int container_rootfs_mount(struct store *s, const struct image *img,
 	if (!no_overlay && (*err)->errnum != ENODEV)
 		return -1;
 	err_free(err);
-	return copy_rootfs(s, img, dir, r, err);
+	return copy_rootfs(s, img, dir, &o->userns, err);
 }
 
 static int unmount_one(const char *path, berr_t *err)

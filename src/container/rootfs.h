@@ -5,14 +5,23 @@
 #ifndef BERTH_CONTAINER_ROOTFS_H
 #define BERTH_CONTAINER_ROOTFS_H
 
+#include <stdbool.h>
+
 #include "common/error.h"
 #include "image/image.h"
 #include "image/store.h"
 #include "container/userns.h"
 
-/* r->size 0: no user namespace.  On failure nothing stays mounted. */
+struct rootfs_opts {
+	struct userns_range userns; /* size 0: no user namespace */
+	/* The writable layer is removed after this one run (--rm), so it
+	 * need not survive a crash and is never synced to disk. */
+	bool discard;
+};
+
+/* On failure nothing stays mounted. */
 int container_rootfs_mount(struct store *s, const struct image *img,
-			   const char *dir, const struct userns_range *r, berr_t *err);
+			   const char *dir, const struct rootfs_opts *o, berr_t *err);
 /* Unmount (lazily if busy); a missing mount is fine. */
 int container_rootfs_unmount(const char *dir, berr_t *err);
 

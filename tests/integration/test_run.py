@@ -83,6 +83,30 @@ def test_rm_removes_the_container(berth):
     assert not any((berth.store / "containers").iterdir()), "expected no container left with --rm"
 
 
+def root_mount_options(res):
+    """Super options of the container's / from its /proc/self/mountinfo."""
+    for line in out(res):
+        fields = line.split()
+        if len(fields) > 4 and fields[4] == "/":
+            return fields[-1].split(",")
+    raise AssertionError(f"no / in mountinfo:\n{res.stdout}")
+
+
+def test_rm_writable_layer_is_volatile_and_writable(berth):
+    """--rm's writable layer is never synced (overlay "volatile"); one that
+    is kept is, and either way the container can write to its /."""
+    show = ["sh", "-c", "echo data > /written && cat /written && cat /proc/self/mountinfo"]
+    res = berth("run", "--rm", "busybox:test", *show)
+    assert res.returncode == 0 and out(res)[0] == "data", res.stderr
+    assert any(o in root_mount_options(res) for o in ("volatile", "fsync=volatile")), res.stdout
+    res = berth("run", "busybox:test", *show)
+    assert res.returncode == 0 and out(res)[0] == "data", res.stderr
+    assert not {"volatile", "fsync=volatile"} & set(root_mount_options(res)), res.stdout
+    kept = list((berth.store / "containers").iterdir())
+    assert len(kept) == 1 and (kept[0] / "upper" / "written").read_text() == "data\n"
+    assert not (kept[0] / "empty").exists(), "an image with layers needs no empty lower dir"
+
+
 def test_image_cmd_and_entrypoint_override(berth):
     res = berth("run", "--rm", "--entrypoint", "echo", "busybox:test", "a", "b")
     assert res.returncode == 0 and out(res) == ["a b"], (res.stdout, res.stderr)

@@ -281,7 +281,8 @@ static int prepare(const struct cli_roots *r, struct run_options *o,
 		return -1;
 	if (image_use_write(x->dir, x->img.manifest_digest, x->img.config_digest,
 			    o->name, err) < 0 ||
-	    container_rootfs_mount(&x->store, &x->img, x->dir, &o->userns, err) < 0)
+	    container_rootfs_mount(&x->store, &x->img, x->dir,
+				   &(struct rootfs_opts){ .userns = o->userns, .discard = o->rm }, err) < 0)
 		return -1;
 	x->mounted = true;
 	return write_config(x, o, err);
