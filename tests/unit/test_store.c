@@ -14,12 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/error.h"
 #include "common/json.h"
 #include "image/image.h"
+#include "image/layer_pack.h"
 #include "image/store.h"
 #include "image/store_internal.h"
 
@@ -389,6 +392,73 @@ static void test_manifest(void **state)
 	expect_manifest_error("not json", "manifest is not valid JSON");
 }
 
+/* A writable layer as overlayfs leaves it: a file, a hard link to it, a
+ * symlink, a whiteout and an opaque directory. */
+static void make_upper(const char *dir)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/up", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/up/etc", dir);
+	assert_int_equal(mkdir(path, 0750), 0);
+	snprintf(path, sizeof(path), "%s/up/etc/conf", dir);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("hello\n", fp);
+	fclose(fp);
+	char hard[256];
+	snprintf(hard, sizeof(hard), "%s/up/etc/hard", dir);
+	assert_int_equal(link(path, hard), 0);
+	snprintf(path, sizeof(path), "%s/up/sym", dir);
+	assert_int_equal(symlink("etc/conf", path), 0);
+	snprintf(path, sizeof(path), "%s/up/gone", dir);
+	assert_int_equal(mknod(path, S_IFCHR | 0600, makedev(0, 0)), 0);
+	snprintf(path, sizeof(path), "%s/up/opaque", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(setxattr(path, "trusted.overlay.opaque", "y", 1, 0), 0);
+	assert_int_equal(setxattr(path, "user.kept", "1", 1, 0), 0);
+}
+
+static void test_layer_pack_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	char blob[DIGEST_MAX], again[DIGEST_MAX], diff_id[DIGEST_MAX], path[512];
+	char *layer = NULL, v;
+	berr_t err = NULL;
+	struct stat a, b;
+	int dfd;
+
+	make_upper(f->dir);
+	snprintf(path, sizeof(path), "%s/up", f->dir);
+	dfd = open(path, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(layer_pack(&f->s, dfd, blob, NULL, &err), 0);
+	assert_int_equal(layer_pack(&f->s, dfd, again, NULL, &err), 0);
+	close(dfd);
+	assert_string_equal(blob, again); /* the same tree, the same bytes */
+	assert_int_equal(store_layer_get(&f->s, blob, diff_id, &layer, &err), 0);
+	assert_string_equal(diff_id, blob); /* uncompressed: digest is diff id */
+	snprintf(path, sizeof(path), "%s/gone", layer);
+	assert_int_equal(lstat(path, &a), 0);
+	assert_true(S_ISCHR(a.st_mode) && a.st_rdev == makedev(0, 0));
+	snprintf(path, sizeof(path), "%s/opaque", layer);
+	assert_int_equal(getxattr(path, "trusted.overlay.opaque", &v, 1), 1);
+	assert_int_equal(getxattr(path, "user.kept", &v, 1), 1);
+	snprintf(path, sizeof(path), "%s/etc/conf", layer);
+	assert_int_equal(lstat(path, &a), 0);
+	assert_int_equal(a.st_size, 6);
+	snprintf(path, sizeof(path), "%s/etc/hard", layer);
+	assert_int_equal(lstat(path, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	snprintf(path, sizeof(path), "%s/etc", layer);
+	assert_int_equal(lstat(path, &a), 0);
+	assert_int_equal(a.st_mode & 07777, 0750);
+	snprintf(path, sizeof(path), "%s/sym", layer);
+	assert_int_equal(lstat(path, &a), 0);
+	assert_true(S_ISLNK(a.st_mode));
+	free(layer);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_config_valid),
 		cmocka_unit_test(test_config_wrong_types),
 		cmocka_unit_test(test_manifest),
+		cmocka_unit_test_setup_teardown(test_layer_pack_round_trip, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
