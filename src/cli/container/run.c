@@ -1,32 +1,21 @@
 /* `berth run`: an image's container in the foreground, with docker run's
  * flags: rootfs (overlay of the image's layers), OCI config, the in-process
  * runtime, then cleanup. */
-#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/container/container.h"
 #include "common/cleanup.h"
-#include "common/fs.h"
 #include "common/strv.h"
-#include "common/syscalls.h"
 #include "common/units.h"
-#include "container/config.h"
-#include "container/rootfs.h"
+#include "container/foreground.h"
 #include "container/run_options.h"
 #include "image/image.h"
 #include "image/store.h"
 #include "image/store_internal.h"
-#include "image/uses.h"
-#include "runtime/container.h"
 
 enum { R_RM = 256, R_ENVFILE, R_ENTRYPOINT, R_NAME, R_TMPFS, R_READONLY, R_CPUS,
        R_PIDS, R_CAPADD, R_CAPDROP, R_SECOPT, R_NETWORK, R_ULIMIT, R_INIT, R_USERNS };
@@ -148,227 +137,39 @@ static void clear_options(struct run_options *o)
 	strv_free(o->ulimits);
 }
 
-struct run_ctx {
-	struct store store;
-	struct image img;
-	char id[65];
-	char containers[PATH_MAX], dir[PATH_MAX];
-	bool opened, resolved, dir_made, mounted;
-};
-
-static int new_id(char id[65], berr_t *err)
-{
-	unsigned char raw[32];
-
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return err_sys(err, "container id");
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(id + 2 * i, 3, "%02x", raw[i]);
-	return 0;
-}
-
-#define INIT_PATH "/.berth/berth-init"
-
-/* A dynamically linked berth (the sanitizer build) cannot run inside an
- * arbitrary image: it has a program interpreter. */
-static bool linked_statically(int fd)
-{
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
-		return false;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		off_t at = (off_t)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize);
-
-		if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
-			return false;
-		if (ph.p_type == PT_INTERP)
-			return false;
-	}
-	return true;
-}
-
-/* --init: a copy of this (static) binary in the container's writable
- * layer, not a bind of the host's, which the container could write. */
-static int install_init(const char *rootfs, berr_t *err)
-{
-	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	cleanup_close int dirfd = -1, in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	cleanup_close int out = -1;
-	struct stat st;
-
-	if (rootfd < 0 || in < 0 || fstat(in, &st) < 0)
-		return err_sys(err, "--init: install berth-init");
-	if (!linked_statically(in))
-		return err_set(err, ENOEXEC, "--init: this berth is linked dynamically and cannot run inside the image; use the release build");
-	mkdirat(rootfd, ".berth", 0755);
-	dirfd = sys_openat_in_root(rootfd, "/.berth", O_PATH | O_DIRECTORY, 0);
-	out = dirfd < 0 ? -1 : openat(dirfd, "berth-init",
-				      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
-	if (out < 0)
-		return err_sys(err, "--init: create %s", INIT_PATH);
-	if (fs_copy_data(in, out, st.st_size, err) < 0)
-		return err_prefix(err, "--init: berth-init");
-	return 0;
-}
-
-static void prepend_init(json_t *cfg)
-{
-	json_t *args = json_object_get(json_object_get(cfg, "process"), "args");
-
-	json_array_insert_new(args, 0, json_string("--"));
-	json_array_insert_new(args, 0, json_string(INIT_PATH));
-}
-
-static int write_config(struct run_ctx *x, const struct run_options *o,
-			berr_t *err)
-{
-	char rootfs[PATH_MAX];
-	cleanup_free char *text = NULL;
-	cleanup_close int dirfd = -1;
-	json_t *cfg = NULL;
-
-	if (snprintf(rootfs, sizeof(rootfs), "%s/rootfs", x->dir) >= (int)sizeof(rootfs))
-		return err_set(err, ENAMETOOLONG, "container directory '%s' too long", x->dir);
-	if (container_config_build(&x->img.config, o, x->id, rootfs, &cfg, err) < 0)
-		return -1;
-	if (o->name)
-		json_object_set_new(json_object_get(cfg, "annotations"), "org.berth.name",
-				    json_string(o->name));
-	if (o->init && install_init(rootfs, err) < 0) {
-		json_decref(cfg);
-		return -1;
-	}
-	if (o->init)
-		prepend_init(cfg);
-	text = json_dumps(cfg, JSON_INDENT(2));
-	json_decref(cfg);
-	dirfd = open(x->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (!text || dirfd < 0)
-		return err_sys(err, "write the config of container %s", x->id);
-	return fs_write_atomic_at(dirfd, "config.json", text, strlen(text), 0600,
-				  FS_VOLATILE, err);
-}
-
 /* The store lock is held shared from finding the image until the
  * container has recorded it and its layers are mounted: garbage
  * collection (exclusive) sees either no container or one whose image it
  * must keep. */
-static int prepare(const struct cli_roots *r, struct run_options *o,
-		   struct run_ctx *x, berr_t *err)
+static int prepare(struct store *s, struct image *img, const struct cli_roots *r,
+		   struct run_options *o, struct fg_container *c, berr_t *err)
 {
 	cleanup_close int lock = -1;
 
-	if (store_open(r->store, &x->store, err) < 0)
+	if (store_open(r->store, s, err) < 0)
 		return -1;
-	x->opened = true;
-	if (store_lock(&x->store, false, &lock, err) < 0 ||
-	    image_resolve(&x->store, o->image, &x->img, err) < 0)
+	if (store_lock(s, false, &lock, err) < 0 || image_resolve(s, o->image, img, err) < 0)
 		return -1;
-	x->resolved = true;
-	if (new_id(x->id, err) < 0)
-		return -1;
-	if (snprintf(x->containers, sizeof(x->containers), "%s/containers", r->store) >=
-	    (int)sizeof(x->containers) ||
-	    snprintf(x->dir, sizeof(x->dir), "%s/%s", x->containers, x->id) >= (int)sizeof(x->dir))
-		return err_set(err, ENAMETOOLONG, "store root '%s' too long", r->store);
-	if (fs_mkdir_p(x->dir, 0700, err) < 0)
-		return -1;
-	x->dir_made = true;
-	if (o->userns.size && userns_allocate(x->containers, x->id, &o->userns, err) < 0)
-		return -1;
-	if (image_use_write(x->dir, x->img.manifest_digest, x->img.config_digest,
-			    o->name, err) < 0 ||
-	    container_rootfs_mount(&x->store, &x->img, x->dir,
-				   &(struct rootfs_opts){ .userns = o->userns, .discard = o->rm }, err) < 0)
-		return -1;
-	x->mounted = true;
-	return write_config(x, o, err);
-}
-
-/* Without -i the container's stdin is /dev/null, as with docker. */
-static int detach_stdin(berr_t *err)
-{
-	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
-		return err_sys(err, "redirect stdin");
-	close(fd);
-	return 0;
-}
-
-static int launch(const struct cli_roots *r, const struct run_options *o,
-		  struct run_ctx *x, int *code, berr_t *err)
-{
-	char state_root[PATH_MAX];
-	struct create_opts co = { .id = x->id, .bundle = x->dir };
-
-	if (snprintf(state_root, sizeof(state_root), "%s/runtime", r->run) >=
-	    (int)sizeof(state_root))
-		return err_set(err, ENAMETOOLONG, "run root '%s' too long", r->run);
-	co.root = state_root;
-	if (!o->interactive && detach_stdin(err) < 0)
-		return -1;
-	return container_run(&co, false, false, code, err);
-}
-
-static void remove_dir(struct run_ctx *x)
-{
-	cleanup_close int parent = open(x->containers, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	berr_t err = NULL;
-
-	if (parent < 0 || fs_remove_tree_at(parent, x->id, &err) < 0)
-		fprintf(stderr, "berth: remove container %s: %s\n", x->id,
-			err ? err_msg(err) : strerror(errno));
-	err_free(&err);
-}
-
-static void cleanup(struct run_ctx *x, bool rm)
-{
-	berr_t err = NULL;
-	bool unmounted = true;
-
-	if (x->mounted && container_rootfs_unmount(x->dir, &err) < 0) {
-		fprintf(stderr, "berth: %s\n", err_msg(err));
-		unmounted = false;
-	}
-	err_free(&err);
-	/* Never remove a tree that might still be the mounted rootfs. */
-	if (rm && x->dir_made && unmounted)
-		remove_dir(x);
-	if (x->resolved)
-		image_clear(&x->img);
-	if (x->opened)
-		store_close(&x->store);
-}
-
-/* docker's codes: 127 command not found, 126 not runnable, 125 berth. */
-static int failure_code(const berr_t err)
-{
-	bool exec = err && strstr(err_msg(err), "exec: ");
-
-	if (exec && err->errnum == ENOENT)
-		return 127;
-	if (exec && (err->errnum == EACCES || err->errnum == ENOEXEC))
-		return 126;
-	return 125;
+	return fg_prepare(c, s, img, o, true, err);
 }
 
 int cli_run(const struct cli_roots *roots, int argc, char **argv)
 {
 	struct run_options o = { .network = "none" };
-	struct run_ctx x = { 0 };
+	struct store s = { .rootfd = -1 };
+	struct image img = { 0 };
+	struct fg_container c = { 0 };
 	berr_t err = NULL;
 	int code = 0;
 
-	if (parse(argc, argv, &o, &err) < 0 || prepare(roots, &o, &x, &err) < 0 ||
-	    launch(roots, &o, &x, &code, &err) < 0) {
-		code = failure_code(err);
+	if (parse(argc, argv, &o, &err) < 0 || prepare(&s, &img, roots, &o, &c, &err) < 0 ||
+	    fg_launch(&c, &o, roots->run, &code, &err) < 0) {
+		code = fg_failure_code(err);
 		fprintf(stderr, "berth: %s\n", err_msg(err));
 	}
-	cleanup(&x, o.rm);
+	fg_cleanup(&c, o.rm);
+	image_clear(&img);
+	store_close(&s);
 	clear_options(&o);
 	err_free(&err);
 	return code;

@@ -1,0 +1,43 @@
+/* A container of an image in the foreground: prepared (directory, root
+ * filesystem, config.json), run to its end with the in-process runtime,
+ * cleaned up.  Shared by `berth run` and the RUN steps of `berth build`. */
+#ifndef BERTH_CONTAINER_FOREGROUND_H
+#define BERTH_CONTAINER_FOREGROUND_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "container/run_options.h"
+#include "image/image.h"
+#include "image/store.h"
+
+struct fg_container {
+	struct store *store;
+	const struct image *img;
+	char id[65];
+	char containers[PATH_MAX], dir[PATH_MAX]; /* dir: <containers>/<id> */
+	bool dir_made, mounted;
+};
+
+/* Directory, root filesystem and config.json.  With record the container
+ * is recorded as a user of img, so rmi and gc leave the image alone. */
+int fg_prepare(struct fg_container *c, struct store *s, const struct image *img,
+	       struct run_options *o, bool record, berr_t *err);
+
+/* Run it to its end; *code is the process's exit status (128+N for a
+ * signal).  Without o->interactive its stdin is /dev/null. */
+int fg_launch(struct fg_container *c, const struct run_options *o, const char *run_root,
+	      int *code, berr_t *err);
+
+/* Unmount the root filesystem (the writable layer stays in <dir>/upper). */
+int fg_unmount(struct fg_container *c, berr_t *err);
+
+/* Unmount, and with rm remove the directory (never while mounted). */
+void fg_cleanup(struct fg_container *c, bool rm);
+
+/* docker's code for a failure before or at exec: 127 command not found,
+ * 126 not runnable, 125 anything else. */
+int fg_failure_code(const berr_t err);
+
+#endif
