@@ -29,6 +29,10 @@ static const struct berth_verb verbs[] = {
 	  "make an image of a rootfs tarball", img_import, 1 },
 	{ "load", "load [-i FILE|DIR|-]",
 	  "load a docker save archive or an OCI layout", img_load, 1 },
+	{ "pull", "pull [-q] [--insecure] [--creds U:P] NAME[:TAG|@DIGEST]",
+	  "download an image from a registry", img_pull, 1 },
+	{ "push", "push [-q] [--insecure] [--creds U:P] NAME:TAG",
+	  "upload an image to a registry", img_push, 1 },
 };
 
 static void usage(FILE *out)

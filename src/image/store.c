@@ -33,6 +33,7 @@ static const struct {
 	{ "layers/by-blob", 0711 },
 	{ "refs", 0711 },
 	{ "tmp", 0700 },
+	{ "locks", 0700 },
 };
 
 bool digest_valid(const char *digest)

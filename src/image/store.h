@@ -4,6 +4,8 @@
  *   layers/sha256/<hex>/      unpacked layer, by diff id (uncompressed digest)
  *   refs/<name>               "repo:tag" -> manifest digest (atomic files)
  *   tmp/                      in-progress writes; emptied by store_open
+ *   locks/<hex>               flock of a blob being downloaded, so that
+ *                             concurrent pulls fetch each blob once
  *   lock                      flock for ref updates and garbage collection
  *
  * Digests are strings "sha256:<64 hex>".  Writes land in tmp/ and are

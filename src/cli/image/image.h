@@ -1,10 +1,12 @@
-/* The image verbs of `berth`: images, tag, rmi, inspect, import, load.
+/* The image verbs of `berth`: images, tag, rmi, inspect, import, load,
+ * pull, push.
  * One file per verb; each parses its own flags and calls the image
  * library (src/image). */
 #ifndef BERTH_CLI_IMAGE_H
 #define BERTH_CLI_IMAGE_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -25,6 +27,8 @@ int img_rmi(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_inspect(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_import(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_load(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_pull(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_push(struct berth_globals *g, int argc, char **argv, berr_t *err);
 
 /* getopt_long that stops at the first non-flag and reports a missing
  * value as ':' (so the verb words the error). */
@@ -40,5 +44,14 @@ int img_size(struct store *s, const struct image *img, uint64_t *size,
 int img_names_of(struct store *s, const char *id, json_t **names, berr_t *err);
 
 int img_print_json(json_t *v, berr_t *err);
+
+/* pull and push: flags (--insecure, --creds, -q), the store, the
+ * operation, and "NAME\nDigest: DIGEST" (or the digest alone, -q). */
+struct registry_opts;
+typedef int (*img_registry_op)(struct store *s, const char *ref,
+			       const struct registry_opts *o, char **name,
+			       char manifest[DIGEST_MAX], berr_t *err);
+int img_registry_verb(struct berth_globals *g, const char *verb, int argc,
+		      char **argv, img_registry_op op, berr_t *err);
 
 #endif
