@@ -70,15 +70,30 @@ static bool tag_valid(const char *tag)
 			   "0123456789_.-") == n;
 }
 
-/* host[:port]: letters, digits, '.', '-', or a bracketed IPv6 address. */
+/* host[:port]: letters, digits, '.' and '-' (or a bracketed IPv6
+ * address), then an optional decimal port. */
 static bool host_valid(const char *host)
 {
-	size_t n = strlen(host);
+	size_t n = strlen(host), name;
 
 	if (n == 0 || n > 255)
 		return false;
-	return strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789.-:[]") == n;
+	if (host[0] == '[') {
+		name = strspn(host + 1, "0123456789abcdefABCDEF:") + 1;
+		if (host[name] != ']')
+			return false;
+		name++;
+	} else {
+		name = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789.-");
+	}
+	if (name == 0 || host[0] == '-' || host[0] == '.')
+		return false;
+	if (host[name] == '\0')
+		return true;
+	return host[name] == ':' && host[name + 1] &&
+	       strspn(host + name + 1, "0123456789") == strlen(host + name + 1) &&
+	       strlen(host + name + 1) <= 5;
 }
 
 static bool looks_like_host(const char *first, size_t len)
