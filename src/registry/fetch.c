@@ -80,7 +80,8 @@ static int blob_sink(void *ctx, const void *data, size_t len, berr_t *err)
 	return blob_writer_write(&b->w, data, len, err);
 }
 
-/* One GET, from where the temporary file ends. */
+/* One GET, from where the temporary file ends; 1 when the connection
+ * broke (worth resuming), -1 for any other failure. */
 static int download_once(struct registry *r, struct blob_sink *b,
 			 const char *path, berr_t *err)
 {
@@ -90,7 +91,7 @@ static int download_once(struct registry *r, struct blob_sink *b,
 	struct http_response rs;
 
 	if (registry_call(r, &rq, 200, b->digest, &rs, err) < 0)
-		return -1;
+		return rs.transport_failed ? 1 : -1;
 	http_response_clear(&rs);
 	return 0;
 }
@@ -108,11 +109,12 @@ static int download(struct registry *r, struct store *s, const char *digest,
 	for (int attempt = 1;; attempt++) {
 		uint64_t before = b.w.size;
 		berr_t failure = NULL;
+		int r_once = download_once(r, &b, path, &failure);
 
-		if (download_once(r, &b, path, &failure) == 0)
+		if (r_once == 0)
 			break;
 		/* Only a broken transfer that made progress is resumed. */
-		if (attempt >= BLOB_ATTEMPTS || b.w.size == before ||
+		if (r_once < 0 || attempt >= BLOB_ATTEMPTS || b.w.size == before ||
 		    b.w.size >= size) {
 			*err = failure;
 			blob_writer_abort(&b.w);

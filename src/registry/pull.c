@@ -84,12 +84,11 @@ static int resolve_manifest(struct registry *r, const char *ref,
 	return registry_get_manifest(r, chosen, body, digest, err);
 }
 
-static int descriptor_size(json_t *desc, uint64_t *size)
+static uint64_t descriptor_size(json_t *desc)
 {
 	json_int_t n = json_integer_value(json_object_get(desc, "size"));
 
-	*size = n > 0 ? (uint64_t)n : 0;
-	return 0;
+	return n > 0 ? (uint64_t)n : 0;
 }
 
 /* Sizes come from the manifest, already type-checked by manifest_parse. */
@@ -97,16 +96,14 @@ static int fetch_blobs(struct registry *r, struct store *s, json_t *doc,
 		       const struct manifest *m, berr_t *err)
 {
 	json_t *layers = json_object_get(doc, "layers");
-	uint64_t size;
 
-	descriptor_size(json_object_get(doc, "config"), &size);
-	if (registry_fetch_blob(r, s, m->config, size, err) < 0)
+	if (registry_fetch_blob(r, s, m->config,
+				descriptor_size(json_object_get(doc, "config")), err) < 0)
 		return -1;
-	for (size_t i = 0; i < m->n_layers; i++) {
-		descriptor_size(json_array_get(layers, i), &size);
-		if (registry_fetch_blob(r, s, m->layers[i], size, err) < 0)
+	for (size_t i = 0; i < m->n_layers; i++)
+		if (registry_fetch_blob(r, s, m->layers[i],
+					descriptor_size(json_array_get(layers, i)), err) < 0)
 			return -1;
-	}
 	return 0;
 }
 

@@ -107,15 +107,17 @@ static int put_manifest(struct registry *r, struct store *s, const char *tag,
 	const char *headers[2] = { NULL, NULL };
 	struct http_request rq = { .method = "PUT", .body_fd = -1 };
 	struct http_response rs;
+	const char *mt;
 	json_t *doc;
 	size_t len;
+	int n;
 
 	if (store_blob_read(s, digest, STORE_JSON_MAX, &text, &len, err) < 0)
 		return -1;
+	/* The registry wants the manifest's own media type (OCI or Docker). */
 	doc = json_loadb(text, len, 0, NULL);
-	const char *mt = json_string_value(json_object_get(doc, "mediaType"));
-	int n = asprintf(&ctype, "Content-Type: %s", mt ? mt : MT_OCI_MANIFEST);
-
+	mt = json_string_value(json_object_get(doc, "mediaType"));
+	n = asprintf(&ctype, "Content-Type: %s", mt ? mt : MT_OCI_MANIFEST);
 	json_decref(doc);
 	if (n < 0 || asprintf(&path, "/v2/%s/manifests/%s", r->repo, tag) < 0)
 		return err_set(err, ENOMEM, "out of memory");

@@ -176,17 +176,24 @@ static int send_once(struct registry *r, struct http_request *rq,
 int registry_request(struct registry *r, struct http_request *rq,
 		     struct http_response *rs, berr_t *err)
 {
+	bool transport_failed;
+
 	memset(rs, 0, sizeof(*rs));
 	if (send_once(r, rq, rs, err) < 0)
-		return -1;
+		goto fail;
 	if (rs->status != 401)
 		return 0;
-	if (answer_challenge(r, rs, err) < 0) {
-		http_response_clear(rs);
-		return -1;
-	}
+	if (answer_challenge(r, rs, err) < 0)
+		goto fail;
 	http_response_clear(rs);
-	return send_once(r, rq, rs, err);
+	if (send_once(r, rq, rs, err) == 0)
+		return 0;
+fail:
+	/* Only whether the exchange itself broke is worth keeping. */
+	transport_failed = rs->transport_failed;
+	http_response_clear(rs);
+	rs->transport_failed = transport_failed;
+	return -1;
 }
 
 int registry_call(struct registry *r, struct http_request *rq, long want,

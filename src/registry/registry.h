@@ -35,7 +35,8 @@ int registry_open(struct registry *r, const struct reference *ref,
 void registry_close(struct registry *r);
 
 /* rq->url may be a path ("/v2/...") on the registry or an absolute URL
- * (an upload location).  The HTTP status is left to the caller. */
+ * (an upload location).  The HTTP status is left to the caller.  On
+ * failure rs is cleared but for transport_failed. */
 int registry_request(struct registry *r, struct http_request *rq,
 		     struct http_response *rs, berr_t *err);
 

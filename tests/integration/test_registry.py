@@ -6,13 +6,11 @@ dropped connections)."""
 
 import hashlib
 import http.server
-import io
 import json
 import os
 import re
 import socket
 import subprocess
-import tarfile
 import threading
 import time
 import urllib.request
@@ -21,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import berth_binary, make_rootfs
+from conftest import berth_binary
+from test_images import rootfs_tar  # noqa: F401  (the busybox rootfs tarball fixture)
 
 BERTH = berth_binary()
 REGISTRY_BIN = "/usr/bin/docker-registry"
@@ -74,16 +73,6 @@ class Store:
     def leftovers(self):
         return [p.name for sub in ("tmp", "locks") if (self.root / sub).exists()
                 for p in (self.root / sub).iterdir()]
-
-
-@pytest.fixture(scope="module")
-def rootfs_tar(tmp_path_factory) -> bytes:
-    base = tmp_path_factory.mktemp("rootfs")
-    make_rootfs(base / "rootfs")
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        tar.add(base / "rootfs", arcname=".")
-    return buf.getvalue()
 
 
 class Registry:
@@ -177,6 +166,33 @@ def test_push_then_pull_into_a_clean_store_keeps_the_digests(pushed, store):
     assert got["Descriptor"]["digest"] == pushed["manifest"]
     assert store.blobs() == pushed["store"].blobs()
     assert store.leftovers() == []
+
+
+def test_progress_only_on_a_terminal(pushed, tmp_path):
+    quiet = Store(tmp_path / "a").run("pull", pushed["name"])
+    assert quiet.returncode == 0 and quiet.stderr == b"", quiet.stderr
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.Popen([str(BERTH), "--root", str(tmp_path / "b"), "pull", pushed["name"]],
+                                stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+        os.close(slave)
+        slave = -1
+        proc.wait(60)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(master)
+        if slave >= 0:
+            os.close(slave)
+    assert proc.returncode == 0
+    assert b"KiB" in shown, shown
 
 
 def test_pull_again_downloads_nothing(pushed, store, registry):
