@@ -96,7 +96,7 @@ static bool pid_dead(pid_t pid)
 }
 
 /* Remove the entries of dir left by dead processes.  In tmp/ everything
- * not owned by a live pid goes; elsewhere only atomic-write temporaries
+ * not owned by a live pid goes, but for partial downloads; elsewhere only atomic-write temporaries
  * (".name.tmp.<pid>") are touched. */
 static int clean_dir(int rootfd, const char *dir, bool is_tmp, berr_t *err)
 {
@@ -115,6 +115,9 @@ static int clean_dir(int rootfd, const char *dir, bool is_tmp, berr_t *err)
 		pid_t pid = tmp_owner(de->d_name, !is_tmp);
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (is_tmp && !strncmp(de->d_name, TMP_PARTIAL_PREFIX,
+				       strlen(TMP_PARTIAL_PREFIX)))
 			continue;
 		if (!is_tmp && pid == 0)
 			continue;

@@ -3,7 +3,8 @@
  *   blobs/sha256/<hex>        content-addressed, checked on write and read
  *   layers/sha256/<hex>/      unpacked layer, by diff id (uncompressed digest)
  *   refs/<name>               "repo:tag" -> manifest digest (atomic files)
- *   tmp/                      in-progress writes; emptied by store_open
+ *   tmp/                      in-progress writes; emptied by store_open,
+ *                             but for partial-<hex>, downloads to resume
  *   locks/<hex>               flock of a blob being downloaded, so that
  *                             concurrent pulls fetch each blob once
  *   lock                      flock for ref updates and garbage collection

@@ -104,23 +104,25 @@ static int download(struct registry *r, struct store *s, const char *digest,
 
 	if (asprintf(&path, "/v2/%s/blobs/%s", r->repo, digest) < 0)
 		return err_set(err, ENOMEM, "out of memory");
-	if (blob_writer_open(s, &b.w, err) < 0)
+	if (blob_writer_resume(s, digest, &b.w, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
+	for (int attempt = 1; b.w.size < size; attempt++) {
 		uint64_t before = b.w.size;
-		berr_t failure = NULL;
-		int r_once = download_once(r, &b, path, &failure);
+		int r_once = download_once(r, &b, path, err);
 
 		if (r_once == 0)
 			break;
-		/* Only a broken transfer that made progress is resumed. */
-		if (r_once < 0 || attempt >= BLOB_ATTEMPTS || b.w.size == before ||
-		    b.w.size >= size) {
-			*err = failure;
+		/* A broken connection keeps what came, for this loop or the
+		 * next pull; a refused or hostile answer keeps nothing. */
+		if (r_once > 0 && (attempt >= BLOB_ATTEMPTS || b.w.size == before)) {
+			blob_writer_keep(&b.w);
+			return -1;
+		}
+		if (r_once < 0) {
 			blob_writer_abort(&b.w);
 			return -1;
 		}
-		err_free(&failure);
+		err_free(err);
 	}
 	return blob_writer_commit(&b.w, digest, NULL, NULL, err);
 }
@@ -151,8 +153,11 @@ int registry_fetch_blob(struct registry *r, struct store *s,
 		return -1;
 	/* Whoever held the lock before may have stored it meanwhile. */
 	ret = store_blob_exists(s, digest) ? 0 : download(r, s, digest, size, err);
-	/* Removed while still locked: a waiter on this file re-checks the
-	 * blob, and a newcomer (new file) finds the blob already there. */
-	unlinkat(s->rootfd, path, 0);
+	/* Removed while still locked once the blob is in place: a waiter on
+	 * this file re-checks the blob, and a newcomer (new file) finds it
+	 * there.  After a failure the file stays, so that the next holder of
+	 * the lock is alone with the partial download. */
+	if (ret == 0)
+		unlinkat(s->rootfd, path, 0);
 	return ret;
 }

@@ -70,9 +70,9 @@ class Store:
         d = self.root / "refs"
         return sorted(p.name for p in d.iterdir() if not p.name.startswith(".")) if d.exists() else []
 
-    def leftovers(self):
-        return [p.name for sub in ("tmp", "locks") if (self.root / sub).exists()
-                for p in (self.root / sub).iterdir()]
+    def leftovers(self, sub="tmp"):
+        d = self.root / sub
+        return sorted(p.name for p in d.iterdir()) if d.exists() else []
 
 
 class Registry:
@@ -273,7 +273,7 @@ def test_concurrent_pulls_fetch_each_blob_once(pushed, registry, tmp_path, rootf
     assert {r.stdout.decode().strip() for r in results} == {pushed["manifest"]}
     gets = registry.blob_gets("burst")
     assert gets and all(n == 1 for n in gets.values()), gets
-    assert cold.leftovers() == []
+    assert cold.leftovers() == [] and cold.leftovers("locks") == []
 
 
 # --------------------------------------------------------------------------
@@ -294,17 +294,21 @@ class Fake(http.server.ThreadingHTTPServer):
         self.token = None    # Bearer token required when set
         self.creds = None    # "user:pass" the token endpoint wants
         self.cut_once = set()  # blobs whose first GET stops half way
+        self.hang = set()      # blobs whose GET sends half, then stalls
+        self.release = threading.Event()
         self.requests = []
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 
     def stop(self):
+        self.release.set()
         self.shutdown()
         self.server_close()
         self.thread.join(5)
 
 
 class FakeHandler(http.server.BaseHTTPRequestHandler):
+    # A blob in fake.hang sends its first half, then waits for the event.
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
@@ -350,18 +354,27 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
             return self.blob(m.group(2))
         self.send(404, b'{"errors":[{"code":"NOT_FOUND","message":"unknown"}]}')
 
+    def send_half(self, body):
+        """Announce the whole body, send its first half only."""
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[:len(body) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
     def blob(self, digest):
         fake = self.server
         body = fake.blobs[digest]
         rng = self.headers.get("Range")
+        if digest in fake.hang:
+            fake.hang.discard(digest)
+            self.send_half(body)
+            fake.release.wait(30)
+            return
         if digest in fake.cut_once:
             fake.cut_once.discard(digest)
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[:len(body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
+            self.send_half(body)
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         if rng:
@@ -431,3 +444,36 @@ def test_dropped_download_resumes_with_a_range(fake, store, rootfs_tar):
     assert len(gets) == 2 and gets[0][2] is None, gets
     assert gets[1][2] == f"bytes={len(rootfs_tar) // 2}-", gets
     assert digests["layer"] in store.blobs() and store.leftovers() == []
+
+
+def test_killed_pull_resumes_from_its_partial_file(fake, store, rootfs_tar):
+    digests = fake_image(fake, rootfs_tar, media_type=OCI_MANIFEST)
+    fake.hang.add(digests["layer"])
+    partial = store.root / "tmp" / ("partial-" + digests["layer"].split(":")[1])
+    proc = subprocess.Popen([str(BERTH), "--root", str(store.root), "pull", f"{fake.host}/app:v1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not (partial.exists() and partial.stat().st_size == len(rootfs_tar) // 2):
+            assert time.monotonic() < deadline and proc.poll() is None, "no partial download seen"
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait()
+        fake.release.set()
+    store.ok("pull", f"{fake.host}/app:v1")
+    gets = [r for r in fake.requests if r[1].endswith(digests["layer"])]
+    assert [g[2] for g in gets] == [None, f"bytes={len(rootfs_tar) // 2}-"], gets
+    assert digests["layer"] in store.blobs()
+    assert store.leftovers() == [] and store.leftovers("locks") == []
+
+
+def test_corrupt_partial_file_is_dropped(fake, store, rootfs_tar):
+    digests = fake_image(fake, rootfs_tar, media_type=OCI_MANIFEST)
+    (store.root / "tmp").mkdir(parents=True)
+    partial = store.root / "tmp" / ("partial-" + digests["layer"].split(":")[1])
+    partial.write_bytes(b"garbage" * 100)
+    store.fails("pull", f"{fake.host}/app:v1", expect=(digests["layer"],))
+    assert not partial.exists() and digests["layer"] not in store.blobs()
+    store.ok("pull", f"{fake.host}/app:v1")
+    assert digests["layer"] in store.blobs()
