@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import berth_binary
-from test_images import rootfs_tar  # noqa: F401  (the busybox rootfs tarball fixture)
+from test_images import oci_layout, rootfs_tar, write_tree  # noqa: F401  (rootfs_tar: a fixture)
 
 BERTH = berth_binary()
 REGISTRY_BIN = "/usr/bin/docker-registry"
@@ -168,6 +168,18 @@ def test_push_then_pull_into_a_clean_store_keeps_the_digests(pushed, store):
     assert store.leftovers() == []
 
 
+def test_loaded_oci_layout_keeps_its_digest_through_a_registry(registry, tmp_path, rootfs_tar):
+    files, digests = oci_layout(rootfs_tar, ref=None)
+    write_tree(tmp_path / "layout", files)
+    src, dst = Store(tmp_path / "src"), Store(tmp_path / "dst")
+    src.ok("load", "-i", tmp_path / "layout")
+    name = f"{registry.host}/loaded:v1"
+    src.ok("tag", digests["manifest"], name)
+    assert digests["manifest"] in src.ok("push", name)
+    assert dst.ok("pull", "-q", name).strip() == digests["manifest"]
+    assert {digests["blob"], digests["config"], digests["manifest"]} <= set(dst.blobs())
+
+
 def test_progress_only_on_a_terminal(pushed, tmp_path):
     quiet = Store(tmp_path / "a").run("pull", pushed["name"])
     assert quiet.returncode == 0 and quiet.stderr == b"", quiet.stderr
@@ -293,6 +305,7 @@ class Fake(http.server.ThreadingHTTPServer):
         self.blobs = {}      # digest -> bytes served
         self.token = None    # Bearer token required when set
         self.creds = None    # "user:pass" the token endpoint wants
+        self.basic = None    # "user:pass" asked for with a Basic challenge
         self.cut_once = set()  # blobs whose first GET stops half way
         self.hang = set()      # blobs whose GET sends half, then stalls
         self.release = threading.Event()
@@ -323,7 +336,14 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def authorised(self):
+        import base64
         fake = self.server
+        if fake.basic is not None:
+            if self.headers.get("Authorization") == "Basic " + base64.b64encode(fake.basic.encode()).decode():
+                return True
+            self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"login"}]}',
+                      {"WWW-Authenticate": 'Basic realm="fake"'})
+            return False
         if fake.token is None or self.headers.get("Authorization") == f"Bearer {fake.token}":
             return True
         self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"token needed"}]}', {
@@ -476,4 +496,15 @@ def test_corrupt_partial_file_is_dropped(fake, store, rootfs_tar):
     store.fails("pull", f"{fake.host}/app:v1", expect=(digests["layer"],))
     assert not partial.exists() and digests["layer"] not in store.blobs()
     store.ok("pull", f"{fake.host}/app:v1")
+    assert digests["layer"] in store.blobs()
+
+
+def test_basic_auth_uses_the_given_credentials(fake, store, rootfs_tar):
+    digests = fake_image(fake, rootfs_tar)
+    fake.basic = "bob:pw"
+    store.fails("pull", f"{fake.host}/app:v1", expect=("--creds",))
+    store.fails("pull", "--creds", "bob:wrong", f"{fake.host}/app:v1", expect=("401",))
+    store.fails("pull", "--creds", "nocolon", f"{fake.host}/app:v1", expect=("USER:PASSWORD",))
+    assert store.blobs() == []
+    store.ok("pull", f"{fake.host}/app:v1", env={"BERTH_REGISTRY_AUTH": "bob:pw"})
     assert digests["layer"] in store.blobs()
