@@ -5,6 +5,8 @@
 #   make check      unit tests and integration tests (both builds)
 
 PKGS := jansson libseccomp libarchive libcrypto
+# Linked only dynamically (berth-registry, unit tests).
+DYN_PKGS := libcurl
 SAN ?= 0
 
 # The release binary is static: it starts about 0.3 ms sooner than a
@@ -25,7 +27,7 @@ endif
 CC ?= cc
 CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wno-unused-parameter -Wformat=2 -Wvla -g $(OPT) $(SANFLAGS) \
-	-Isrc $(shell pkg-config --cflags $(PKGS))
+	-Isrc $(shell pkg-config --cflags $(PKGS) $(DYN_PKGS))
 CFLAGS ?=
 # Static release links need every library libarchive pulls in.
 ifeq ($(SAN),1)
@@ -34,16 +36,27 @@ else
 LDLIBS := $(shell pkg-config --static --libs $(PKGS))
 endif
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
+DYN_LDLIBS := $(shell pkg-config --libs $(PKGS) $(DYN_PKGS))
 
 LIB_SRCS := $(wildcard src/common/*.c src/runtime/*.c src/image/*.c src/build/*.c src/container/*.c)
-CLI_SRCS := $(wildcard src/cli/*.c src/cli/*/*.c)
+# The registry client needs libcurl, which Debian cannot link statically
+# (see src/cli/image/registry_exec.c): it lives in berth-registry, the
+# same command line linked dynamically, which the static berth runs for
+# pull and push.
+REG_SRCS := $(wildcard src/registry/*.c)
+REG_CLI_SRCS := src/cli/image/pull.c src/cli/image/push.c
+EXEC_CLI_SRCS := src/cli/image/registry_exec.c
+CLI_SRCS := $(filter-out $(REG_CLI_SRCS) $(EXEC_CLI_SRCS),$(wildcard src/cli/*.c src/cli/*/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+REG_OBJS := $(REG_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+REG_CLI_OBJS := $(REG_CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+EXEC_CLI_OBJS := $(EXEC_CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/berth $(BUILD)/berth-runtime $(UNIT_BINS)
+all: $(BUILD)/berth $(BUILD)/berth-runtime $(BUILD)/berth-registry $(UNIT_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -53,18 +66,26 @@ $(BUILD)/libberth.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/berth: $(CLI_OBJS) $(BUILD)/libberth.a
-	$(CC) $(LDFLAGS_ALL) $(LINK_STATIC) -o $@ $(CLI_OBJS) $(BUILD)/libberth.a $(LDLIBS)
+$(BUILD)/libberth-registry.a: $(REG_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/berth: $(CLI_OBJS) $(EXEC_CLI_OBJS) $(BUILD)/libberth.a
+	$(CC) $(LDFLAGS_ALL) $(LINK_STATIC) -o $@ $(CLI_OBJS) $(EXEC_CLI_OBJS) $(BUILD)/libberth.a $(LDLIBS)
+
+$(BUILD)/berth-registry: $(CLI_OBJS) $(REG_CLI_OBJS) $(BUILD)/libberth-registry.a $(BUILD)/libberth.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(REG_CLI_OBJS) $(BUILD)/libberth-registry.a \
+		$(BUILD)/libberth.a $(DYN_LDLIBS)
 
 # runc-compatible entry point for OCI engines: the same binary, which acts
 # as "berth runtime" when called by this name.
 $(BUILD)/berth-runtime: $(BUILD)/berth
 	ln -sf berth $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libberth.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libberth-registry.a $(BUILD)/libberth.a
 	@mkdir -p $(dir $@) $(BUILD)/obj/tests
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP -MF $(BUILD)/obj/tests/$*.d $< -o $@ $(LDFLAGS_ALL) \
-		$(BUILD)/libberth.a $(LDLIBS) -lcmocka
+		$(BUILD)/libberth-registry.a $(BUILD)/libberth.a $(DYN_LDLIBS) -lcmocka
 
 # Fuzz targets (libFuzzer, clang): make fuzz builds build-fuzz/fuzz_*;
 # tests/run runs each for a short time on its seed corpus.
@@ -89,9 +110,10 @@ clean:
 	rm -rf build build-san build-fuzz
 
 PREFIX ?= /usr/local
-install: $(BUILD)/berth
+install: $(BUILD)/berth $(BUILD)/berth-registry
 	install -D -m 0755 $(BUILD)/berth $(DESTDIR)$(PREFIX)/bin/berth
 	ln -sf berth $(DESTDIR)$(PREFIX)/bin/berth-runtime
+	install -m 0755 $(BUILD)/berth-registry $(DESTDIR)$(PREFIX)/bin/berth-registry
 
 .PHONY: all check check-unit clean install fuzz
 

@@ -35,6 +35,10 @@ static const struct berth_verb verbs[] = {
 	  "show the history of an image", img_history, 1 },
 	{ "image", "image prune [-a] [-f] | image gc",
 	  "remove unused images | remove unreferenced blobs and layers", img_group, 1 },
+	{ "pull", "pull [-q] [--insecure] [--creds U:P] NAME[:TAG|@DIGEST]",
+	  "download an image from a registry", img_pull, 1 },
+	{ "push", "push [-q] [--insecure] [--creds U:P] NAME:TAG",
+	  "upload an image to a registry", img_push, 1 },
 };
 
 static void usage(FILE *out)

@@ -97,6 +97,62 @@ int blob_writer_open(struct store *s, struct blob_writer *w, berr_t *err)
 	return 0;
 }
 
+/* Hash what an existing partial file holds; the offset ends at its end. */
+static int hash_existing(struct blob_writer *w, berr_t *err)
+{
+	cleanup_free char *buf = malloc(COPY_CHUNK);
+
+	if (!buf)
+		return err_sys(err, "resume '%s/tmp/%s'", w->s->root, w->tmp);
+	for (;;) {
+		ssize_t n = read(w->fd, buf, COPY_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_sys(err, "read '%s/tmp/%s'", w->s->root, w->tmp);
+		if (n == 0)
+			return 0;
+		if (sha256_update(&w->h, buf, (size_t)n, err) < 0)
+			return -1;
+		w->size += (uint64_t)n;
+	}
+}
+
+int blob_writer_resume(struct store *s, const char *digest,
+		       struct blob_writer *w, berr_t *err)
+{
+	char path[TMP_NAME_MAX + 8];
+	struct stat st;
+
+	w->s = s;
+	w->size = 0;
+	w->h.ctx = NULL;
+	snprintf(w->tmp, sizeof(w->tmp), TMP_PARTIAL_PREFIX "%.64s", digest_hex(digest));
+	snprintf(path, sizeof(path), "tmp/%s", w->tmp);
+	w->fd = openat(s->rootfd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		w->tmp[0] = '\0';
+		return err_sys(err, "open '%s/%s'", s->root, path);
+	}
+	if (fstat(w->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(err, EINVAL, "'%s/%s' is not a regular file", s->root, path);
+		blob_writer_abort(w);
+		return -1;
+	}
+	if (sha256_init(&w->h, err) < 0 || hash_existing(w, err) < 0) {
+		blob_writer_abort(w);
+		return -1;
+	}
+	return 0;
+}
+
+void blob_writer_keep(struct blob_writer *w)
+{
+	w->tmp[0] = '\0';
+	blob_writer_abort(w);
+}
+
 int blob_writer_write(struct blob_writer *w, const void *data, size_t len,
 		      berr_t *err)
 {

@@ -35,6 +35,7 @@ static const struct {
 	{ "refs", 0711 },
 	{ "images", 0711 },
 	{ "tmp", 0700 },
+	{ "locks", 0700 },
 };
 
 bool digest_valid(const char *digest)
@@ -110,8 +111,9 @@ static bool writer_gone(int dfd, const char *name, pid_t pid)
 	       started > (int64_t)st.st_mtime + REUSE_SLACK;
 }
 
-/* Remove the entries of dir left by processes that are gone.  In tmp/ everything
- * not owned by a live pid goes; elsewhere only atomic-write temporaries
+/* Remove the entries of dir left by processes that are gone.  In tmp/
+ * everything not owned by a live pid goes, but for partial downloads;
+ * elsewhere only atomic-write temporaries
  * (".name.tmp.<pid>") are touched. */
 static int clean_dir(int rootfd, const char *dir, bool is_tmp, berr_t *err)
 {
@@ -130,6 +132,9 @@ static int clean_dir(int rootfd, const char *dir, bool is_tmp, berr_t *err)
 		pid_t pid = tmp_owner(de->d_name, !is_tmp);
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (is_tmp && !strncmp(de->d_name, TMP_PARTIAL_PREFIX,
+				       strlen(TMP_PARTIAL_PREFIX)))
 			continue;
 		if (!is_tmp && pid == 0)
 			continue;

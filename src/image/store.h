@@ -8,7 +8,10 @@
  *   containers/<id>/image.json  the image a container uses (image/uses.h)
  *   tmp/                      in-progress writes "<pid>.<random>"; store_open
  *                             removes those whose writer is gone (dead, or
- *                             its pid reused by a process started later)
+ *                             its pid reused by a process started later),
+ *                             but for partial-<hex>, downloads to resume
+ *   locks/<hex>               flock of a blob being downloaded, so that
+ *                             concurrent pulls fetch each blob once
  *   lock                      flock for ref updates and garbage collection
  *
  * Digests are strings "sha256:<64 hex>".  Writes land in tmp/ and are

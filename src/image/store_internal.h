@@ -18,7 +18,10 @@
 #define REF_NAME_MAX 255
 /* Overlayfs cannot stack many more lower layers than this. */
 #define MANIFEST_LAYERS_MAX 500
-#define TMP_NAME_MAX 64
+#define TMP_NAME_MAX 80
+/* tmp/partial-<hex>: a download that stopped half way, kept (store_open
+ * leaves it) so the next pull of the blob goes on from where it ended. */
+#define TMP_PARTIAL_PREFIX "partial-"
 
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -52,6 +55,13 @@ struct blob_writer {
 };
 
 int blob_writer_open(struct store *s, struct blob_writer *w, berr_t *err);
+/* A writer on tmp/partial-<hex of digest>, created or continued: what the
+ * file already holds is hashed and counted in size, new data goes after
+ * it.  Only one process may use it at a time (the caller's lock). */
+int blob_writer_resume(struct store *s, const char *digest,
+		       struct blob_writer *w, berr_t *err);
+/* Close, keeping the temporary file (a partial download to resume). */
+void blob_writer_keep(struct blob_writer *w);
 int blob_writer_write(struct blob_writer *w, const void *data, size_t len,
 		      berr_t *err);
 int blob_writer_commit(struct blob_writer *w, const char *expect,

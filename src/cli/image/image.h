@@ -1,11 +1,12 @@
 /* The image verbs of `berth`: images, tag, rmi, inspect, import, load,
- * save, history.
+ * save, history, image prune|gc, pull, push.
  * One file per verb; each parses its own flags and calls the image
  * library (src/image). */
 #ifndef BERTH_CLI_IMAGE_H
 #define BERTH_CLI_IMAGE_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -34,6 +35,8 @@ int img_history(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_group(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_prune(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_gc(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_pull(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int img_push(struct berth_globals *g, int argc, char **argv, berr_t *err);
 
 /* getopt_long that stops at the first non-flag and reports a missing
  * value as ':' (so the verb words the error). */
@@ -64,5 +67,13 @@ void img_ago(time_t t, char *buf, size_t len);
  * column as wide as its widest cell plus three spaces. */
 void img_print_table(const char *const *headers, size_t cols,
 		     const char *const *cells, size_t rows);
+/* pull and push: flags (--insecure, --creds, -q), the store, the
+ * operation, and "NAME\nDigest: DIGEST" (or the digest alone, -q). */
+struct registry_opts;
+typedef int (*img_registry_op)(struct store *s, const char *ref,
+			       const struct registry_opts *o, char **name,
+			       char manifest[DIGEST_MAX], berr_t *err);
+int img_registry_verb(struct berth_globals *g, const char *verb, int argc,
+		      char **argv, img_registry_op op, berr_t *err);
 
 #endif
