@@ -9,8 +9,19 @@
  * must still be able to report something rather than abort. */
 static char oom_message[] = "out of memory while reporting an error";
 
+/* Messages quote what they were given, and that may be hostile: a
+ * control character (a newline above all) would break the one-line
+ * contract of logs and the CLI, so it shows as '?'. */
+static void one_line(char *msg)
+{
+	for (; msg && *msg; msg++)
+		if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+			*msg = '?';
+}
+
 static void set_message(berr_t *err, int errnum, char *msg)
 {
+	one_line(msg);
 	if (*err) {
 		if ((*err)->msg != oom_message)
 			free((*err)->msg);

@@ -244,6 +244,12 @@ static void test_error_context(void **state)
 	assert_int_equal(err->errnum, ENOENT);
 	err_free(&err);
 	assert_null(err);
+	/* What a message quotes cannot break it into lines. */
+	err_set(&err, EINVAL, "bad '%s'", "a\nb\tc\x1b");
+	assert_string_equal(err_msg(err), "bad 'a?b?c?'");
+	err_prefix(&err, "line\n%d", 2);
+	assert_string_equal(err_msg(err), "line?2: bad 'a?b?c?'");
+	err_free(&err);
 }
 
 static void test_durations(void **state)
