@@ -19,7 +19,8 @@
 #define IGNORE_MAX (1 << 20)
 #define MATCHES_MAX 100000
 
-int context_open(const char *path, struct build_context *c, berr_t *err)
+int context_open(const char *path, bool dockerignore, struct build_context *c,
+		 berr_t *err)
 {
 	cleanup_free char *text = NULL;
 	size_t len = 0;
@@ -35,6 +36,8 @@ int context_open(const char *path, struct build_context *c, berr_t *err)
 		free(c->path);
 		return -1;
 	}
+	if (!dockerignore)
+		return 0;
 	if (fs_read_regular_at(c->fd, ".dockerignore", IGNORE_MAX, &text, &missing) < 0) {
 		bool absent = missing->errnum == ENOENT;
 

@@ -18,7 +18,9 @@ struct build_context {
 	struct ignore ignore;
 };
 
-int context_open(const char *path, struct build_context *c, berr_t *err);
+/* With dockerignore, <path>/.dockerignore (if any) applies. */
+int context_open(const char *path, bool dockerignore, struct build_context *c,
+		 berr_t *err);
 void context_close(struct build_context *c);
 
 /* The context paths a COPY source names: globs ('*', '?', [...]) expand

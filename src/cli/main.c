@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "cli/build/build.h"
 #include "cli/container/container.h"
 #include "cli/image/image.h"
 #include "cli/init.h"
@@ -21,6 +22,8 @@ struct berth_verb {
 };
 
 static const struct berth_verb verbs[] = {
+	{ "build", "build [-t NAME]... [-f FILE] [--build-arg K=V]... CONTEXT",
+	  "build an image from a Dockerfile", cli_build, 1 },
 	{ "images", "images [-q] [--no-trunc]", "list images", img_images, 1 },
 	{ "tag", "tag SOURCE TARGET", "give an image another name", img_tag, 1 },
 	{ "rmi", "rmi [-f] [--no-prune] IMAGE...", "remove images (names; unused images)", img_rmi, 1 },
@@ -142,6 +145,8 @@ static void ensure_stdio(void)
 	}
 }
 
+#define RUN_DEFAULT_ROOT "/run/berth"
+
 /* `berth [global flags] VERB ...` (`berth runtime` keeps its own flags,
  * --root included, and is dispatched before these). */
 static int berth_main(int argc, char **argv)
@@ -158,6 +163,8 @@ static int berth_main(int argc, char **argv)
 	}
 	if (!g.root || !*g.root)
 		g.root = STORE_DEFAULT_ROOT;
+	if (!g.run_root || !*g.run_root)
+		g.run_root = RUN_DEFAULT_ROOT;
 	if (i >= argc) {
 		usage(stderr);
 		return 125;
@@ -173,9 +180,7 @@ static int berth_main(int argc, char **argv)
 	if (strcmp(argv[i], "runtime") == 0)
 		return rt_main(argc - i, argv + i);
 	if (strcmp(argv[i], "run") == 0) {
-		struct cli_roots roots = { .store = g.root,
-					   .run = g.run_root && *g.run_root ? g.run_root
-									    : "/run/berth" };
+		struct cli_roots roots = { .store = g.root, .run = g.run_root };
 
 		return cli_run(&roots, argc - i, argv + i);
 	}

@@ -163,23 +163,36 @@ static int lookup_group(const char *rootfs, const char *name, gid_t *gid,
 	return 0;
 }
 
-/* -u / the image's User: "uid", "uid:gid", "name", "name:group". */
+int container_user_resolve(const char *rootfs, const char *spec, uid_t *uid, gid_t *gid,
+			   berr_t *err)
+{
+	cleanup_free char *user = strdup(spec);
+	char *group;
+
+	*uid = 0;
+	*gid = 0;
+	if (!user)
+		return err_sys(err, "user '%s'", spec);
+	group = strchr(user, ':');
+	if (group)
+		*group++ = '\0';
+	if ((*user && lookup_user(rootfs, user, uid, gid, err) < 0) ||
+	    (group && lookup_group(rootfs, group, gid, err) < 0))
+		return -1;
+	return 0;
+}
+
+/* -u / the image's User. */
 static int set_user(json_t *proc, const struct image_config *img,
 		    const struct run_options *o, const char *rootfs, berr_t *err)
 {
 	const char *spec = o->user ? o->user : img->user;
-	cleanup_free char *user = spec ? strdup(spec) : NULL;
-	char *group;
-	uid_t uid = 0;
-	gid_t gid = 0;
+	uid_t uid;
+	gid_t gid;
 
-	if (!user || !*user)
+	if (!spec || !*spec)
 		return 0;
-	group = strchr(user, ':');
-	if (group)
-		*group++ = '\0';
-	if (lookup_user(rootfs, user, &uid, &gid, err) < 0 ||
-	    (group && lookup_group(rootfs, group, &gid, err) < 0))
+	if (container_user_resolve(rootfs, spec, &uid, &gid, err) < 0)
 		return err_prefix(err, "--user");
 	json_object_set_new(proc, "user", json_pack("{s:I,s:I}", "uid", (json_int_t)uid,
 						    "gid", (json_int_t)gid));

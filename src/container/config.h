@@ -5,6 +5,7 @@
 #define BERTH_CONTAINER_CONFIG_H
 
 #include <jansson.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 #include "container/run_options.h"
@@ -15,5 +16,11 @@
 int container_config_build(const struct image_config *img,
 			   const struct run_options *o, const char *id,
 			   const char *rootfs, json_t **out, berr_t *err);
+
+/* "uid", "uid:gid", "name", "name:group" (or ":group") against the
+ * rootfs's /etc/passwd and /etc/group; a numeric uid takes its group
+ * from passwd, else 0. */
+int container_user_resolve(const char *rootfs, const char *spec, uid_t *uid, gid_t *gid,
+			   berr_t *err);
 
 #endif

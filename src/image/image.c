@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/cleanup.h"
 #include "common/json.h"
@@ -324,6 +325,15 @@ static int find_manifest(struct store *s, const char *ref,
 	if (r == 0)
 		return not_found(s, ref, err);
 	return r < 0 ? -1 : 0;
+}
+
+void image_time_now(char buf[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 int image_check_diff_id(const struct image *img, size_t i, const char *diff_id,

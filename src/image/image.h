@@ -9,6 +9,13 @@
 #include "common/error.h"
 #include "image/store.h"
 
+/* The OCI architecture of images this berth makes (import, build). */
+#if defined(__aarch64__)
+#define IMAGE_ARCH "arm64"
+#else
+#define IMAGE_ARCH "amd64"
+#endif
+
 /* The "config" object of an image config (what docker run applies). */
 struct image_config {
 	char **env;        /* NULL-terminated, may be empty */
@@ -42,6 +49,9 @@ void image_clear(struct image *img);
  * config that do not belong together are caught. */
 int image_check_diff_id(const struct image *img, size_t i, const char *diff_id,
 			berr_t *err);
+
+/* The current time as image configs write it (RFC 3339, UTC). */
+void image_time_now(char buf[32]);
 
 /* Parse a config blob; where names it in errors. */
 int image_config_parse(const char *text, size_t len, const char *where,

@@ -17,14 +17,6 @@
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-#if defined(__x86_64__)
-#define IMAGE_ARCH "amd64"
-#elif defined(__aarch64__)
-#define IMAGE_ARCH "arm64"
-#else
-#define IMAGE_ARCH "amd64"
-#endif
-
 /* CMD and ENTRYPOINT: a JSON array of strings, or a shell command run by
  * /bin/sh -c (Dockerfile semantics). */
 static int set_command(json_t *cfg, const char *key, const char *arg,
@@ -165,15 +157,6 @@ static json_t *new_config(const struct import_opts *o, berr_t *err)
 	return cfg;
 }
 
-static void now_rfc3339(char buf[32])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* The config document around cfg (consumed), checked by the same parser
  * that will read it back, then stored. */
 static int store_config(struct store *s, json_t *cfg, const char *diff_id,
@@ -184,7 +167,7 @@ static int store_config(struct store *s, json_t *cfg, const char *diff_id,
 	char created[32];
 	json_t *doc;
 
-	now_rfc3339(created);
+	image_time_now(created);
 	doc = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:[s]}, s:[{s:s, s:s}]}",
 			"created", created, "architecture", IMAGE_ARCH, "os", "linux",
 			"config", cfg, "rootfs", "type", "layers", "diff_ids", diff_id,

@@ -36,6 +36,7 @@ static const struct {
 	{ "images", 0711 },
 	{ "tmp", 0700 },
 	{ "locks", 0700 },
+	{ "build-cache", 0700 },
 };
 
 bool digest_valid(const char *digest)
