@@ -74,7 +74,7 @@ static char *glob(const char *pattern)
 	berr_t err = NULL;
 	char **m = NULL;
 
-	assert_int_equal(context_open(ctx, &c, &err), 0);
+	assert_int_equal(context_open(ctx, true, &c, &err), 0);
 	if (context_glob(&c, pattern, &m, &err) < 0) {
 		snprintf(out, sizeof(out), "ERR: %s", err_msg(err));
 		err_free(&err);
@@ -113,7 +113,7 @@ static void hash(const char *pattern, char digest[DIGEST_MAX])
 	berr_t err = NULL;
 	char **m = NULL;
 
-	assert_int_equal(context_open(ctx, &c, &err), 0);
+	assert_int_equal(context_open(ctx, true, &c, &err), 0);
 	assert_int_equal(context_glob(&c, pattern, &m, &err), 0);
 	assert_int_equal(sha256_init(&h, &err), 0);
 	assert_int_equal(context_hash(&c, m, &h, &err), 0);
@@ -152,7 +152,7 @@ static void test_copy(void **state)
 	snprintf(path, sizeof(path), "%s/dest", dir);
 	mkdir(path, 0755);
 	dfd = open(path, O_RDONLY | O_DIRECTORY);
-	assert_int_equal(context_open(ctx, &c, &err), 0);
+	assert_int_equal(context_open(ctx, true, &c, &err), 0);
 	assert_int_equal(context_copy(&c, "sub", dfd, "s", &o, &err), 0);
 	assert_int_equal(context_copy(&c, "link_in", dfd, "f", &o, &err), 0);
 	context_close(&c);
