@@ -166,7 +166,7 @@ static int start_stage(struct build *b, const struct df_instruction *in, struct 
 		return cache_key("", "FROM scratch", NULL, key, err);
 	}
 	if (stage_from_image(st, &b->store, w[0], id, err) < 0)
-		return -1;
+		return err_prefix(err, "FROM %s", w[0]);
 	return cache_key("", "FROM", id, key, err);
 }
 

@@ -67,6 +67,14 @@ void context_close(struct build_context *c)
 	ignore_clear(&c->ignore);
 }
 
+/* An excluded directory is still entered when an exception pattern may
+ * bring back something below it. */
+static bool excluded(const struct build_context *c, const char *rel, bool is_dir)
+{
+	return ignore_excludes(&c->ignore, rel) &&
+	       !(is_dir && ignore_may_include_below(&c->ignore, rel));
+}
+
 static bool has_glob(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;
@@ -308,7 +316,7 @@ static int hash_dir(struct hasher *k, int fd, const char *rel)
 
 		if (r == 0 && strcmp(name, ".") && strcmp(name, "..") &&
 		    (r = join(rel, name, path, k->err)) == 0 &&
-		    !ignore_excludes(&k->c->ignore, path))
+		    !excluded(k->c, path, list[i]->d_type == DT_DIR))
 			r = hash_path(k, fd, name, path);
 		free(list[i]);
 	}
@@ -370,11 +378,9 @@ int context_hash(const struct build_context *c, char *const *paths,
 
 /* ---- copying ---------------------------------------------------------- */
 
-static bool skip_ignored(void *ctx, const char *rel)
+static bool skip_ignored(void *ctx, const char *rel, bool is_dir)
 {
-	const struct build_context *c = ctx;
-
-	return ignore_excludes(&c->ignore, rel);
+	return excluded(ctx, rel, is_dir);
 }
 
 int context_copy(const struct build_context *c, const char *path, int ddir,

@@ -36,7 +36,7 @@ int stage_from_image(struct stage *st, struct store *s, const char *ref,
 	struct image img;
 
 	if (image_resolve(s, ref, &img, err) < 0)
-		return err_prefix(err, "FROM %s", ref);
+		return -1;
 	memcpy(id, img.config_digest, DIGEST_MAX);
 	st->doc = json_deep_copy(img.config_json);
 	st->layers = calloc(img.n_layers + 1, sizeof(char *));

@@ -146,10 +146,10 @@ static int copy_one(struct copy *c, int sdir, const char *name, int ddir,
 {
 	struct stat st;
 
-	if (c->o->skip && c->o->skip(c->o->skip_ctx, c->rel))
-		return 0;
 	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_sys(err, "stat '%s'", name);
+	if (c->o->skip && c->o->skip(c->o->skip_ctx, c->rel, S_ISDIR(st.st_mode)))
+		return 0;
 	if (S_ISDIR(st.st_mode))
 		return copy_dir(c, sdir, name, ddir, dname, &st, err);
 	if (fs_remove_tree_at(ddir, dname, err) < 0)

@@ -18,8 +18,9 @@ struct tree_copy_opts {
 	bool set_owner;
 	mode_t mode;        /* with set_mode: every file's and dir's mode */
 	bool set_mode;
-	/* Leave out rel (relative to the copy's source root); may be NULL. */
-	bool (*skip)(void *ctx, const char *rel);
+	/* Leave out rel (relative to the copy's source root); may be NULL.
+	 * A directory not left out is copied, with skip asked for each entry. */
+	bool (*skip)(void *ctx, const char *rel, bool is_dir);
 	void *skip_ctx;
 };
 
