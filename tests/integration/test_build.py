@@ -5,23 +5,10 @@ the Dockerfile line, with nothing tagged."""
 
 import json
 import os
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from test_run import Berth, busybox_tar
-
-
-@pytest.fixture
-def berth(tmp_path):
-    b = Berth(tmp_path)
-    tar = tmp_path / "rootfs.tar"
-    busybox_tar(tar)
-    res = b("import", "--change", 'CMD ["sh"]', tar, "busybox:test")
-    assert res.returncode == 0, res.stderr
-    yield b
-    subprocess.run(["umount", "-R", str(b.store / "containers")], capture_output=True)
+from test_run import berth  # noqa: F401  (the fixture: a store with busybox:test)
 
 
 def context(tmp_path, dockerfile, files=None, name="ctx"):
