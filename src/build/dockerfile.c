@@ -308,6 +308,23 @@ int dockerfile_parse(const char *text, size_t len, const char *name,
 	return 0;
 }
 
+int dockerfile_parse_line(const char *text, const char *name, struct dockerfile *out,
+			  berr_t *err)
+{
+	struct parse ps = { .df = out, .line = 1, .err = err };
+
+	memset(out, 0, sizeof(*out));
+	out->name = name;
+	out->escape = '\\';
+	if (strchr(text, '\n'))
+		return err_set(err, EINVAL, "%s: one instruction on one line is expected", name);
+	if (add_instruction(&ps, 1, text) < 0) {
+		dockerfile_clear(out);
+		return -1;
+	}
+	return 0;
+}
+
 void dockerfile_clear(struct dockerfile *df)
 {
 	for (size_t i = 0; i < df->n; i++) {

@@ -33,6 +33,10 @@ struct dockerfile {
  * 'RUNN'". */
 int dockerfile_parse(const char *text, size_t len, const char *name,
 		     struct dockerfile *out, berr_t *err);
+/* One instruction alone, as `import --change` takes it; name prefixes
+ * errors. */
+int dockerfile_parse_line(const char *text, const char *name, struct dockerfile *out,
+			  berr_t *err);
 void dockerfile_clear(struct dockerfile *df);
 
 /* text as an exec form: the strings of a JSON array of strings, or NULL

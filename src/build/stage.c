@@ -8,8 +8,6 @@
 #include "common/strv.h"
 #include "image/store_internal.h"
 
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 static void bind_meta(struct stage *st)
 {
 	st->meta.doc = st->doc;
@@ -22,8 +20,8 @@ static void bind_meta(struct stage *st)
 
 void stage_from_scratch(struct stage *st)
 {
-	st->doc = json_pack("{s:s,s:s,s:{s:[s]},s:{s:s,s:[]},s:[]}", "architecture", IMAGE_ARCH,
-			    "os", "linux", "config", "Env", DEFAULT_PATH, "rootfs", "type",
+	st->doc = json_pack("{s:s,s:s,s:o,s:{s:s,s:[]},s:[]}", "architecture", IMAGE_ARCH,
+			    "os", "linux", "config", image_default_config(), "rootfs", "type",
 			    "layers", "diff_ids", "history");
 	st->layers = calloc(1, sizeof(char *));
 	st->n_layers = 0;

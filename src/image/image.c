@@ -327,6 +327,12 @@ static int find_manifest(struct store *s, const char *ref,
 	return r < 0 ? -1 : 0;
 }
 
+json_t *image_default_config(void)
+{
+	return json_pack("{s:[s]}", "Env",
+			 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+}
+
 void image_time_now(char buf[32])
 {
 	time_t t = time(NULL);

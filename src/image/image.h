@@ -50,6 +50,10 @@ void image_clear(struct image *img);
 int image_check_diff_id(const struct image *img, size_t i, const char *diff_id,
 			berr_t *err);
 
+/* The "config" object a new image starts from (import, FROM scratch):
+ * docker's default PATH only.  NULL when out of memory. */
+json_t *image_default_config(void);
+
 /* The current time as image configs write it (RFC 3339, UTC). */
 void image_time_now(char buf[32]);
 

@@ -11,10 +11,9 @@
 #include "image/store.h"
 
 struct import_opts {
-	/* Dockerfile instructions applied to the config, in order: CMD,
-	 * ENTRYPOINT (JSON or shell form), ENV, WORKDIR, USER, LABEL,
-	 * EXPOSE, STOPSIGNAL.  NULL-terminated; NULL for none. */
-	char *const *changes;
+	/* The image config's "config" object (Env, Cmd, ...), as the
+	 * caller made it (`--change` instructions); NULL: just PATH. */
+	json_t *config;
 	const char *name; /* the name to give the image, or NULL */
 };
 
@@ -22,9 +21,5 @@ struct import_opts {
  * (the config digest) identify the new image. */
 int image_import(struct store *s, int fd, const struct import_opts *o,
 		 char manifest[DIGEST_MAX], char id[DIGEST_MAX], berr_t *err);
-
-/* Apply one instruction ("CMD [\"sh\"]", "ENV A=b") to the "config"
- * object of an image config. */
-int import_apply_change(json_t *config, const char *change, berr_t *err);
 
 #endif

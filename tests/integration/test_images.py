@@ -226,9 +226,11 @@ def test_import_twice_unpacks_once(store, tmp_path, rootfs_tar):
 def test_import_bad_change_and_bad_tarball(store, tmp_path, rootfs_tar):
     tarball = tmp_path / "rootfs.tar"
     tarball.write_bytes(rootfs_tar)
-    store.fails("import", "-c", "RUN rm -rf /", tarball, "x", expect="unknown instruction")
-    store.fails("import", "-c", 'CMD ["sh", 1]', tarball, "x", expect="CMD")
-    store.fails("import", "-c", "EXPOSE http", tarball, "x", expect="ExposedPorts")
+    store.fails("import", "-c", "RUN rm -rf /", tarball, "x", expect="RUN cannot be changed")
+    store.fails("import", "-c", "BOGUS x", tarball, "x", expect="unknown instruction 'BOGUS'")
+    store.fails("import", "-c", "EXPOSE http", tarball, "x",
+                expect="EXPOSE: 'http' is not an integer in [1, 65535]")
+    store.fails("import", "-c", "ENV =x", tarball, "x", expect="expected KEY=VALUE")
     junk = tmp_path / "junk"
     junk.write_bytes(b"this is not a tarball" * 100)
     store.fails("import", junk, "x")

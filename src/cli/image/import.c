@@ -11,19 +11,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build/dockerfile.h"
+#include "build/metadata.h"
 #include "common/cleanup.h"
 #include "image/import.h"
 
-static int add_change(char ***v, size_t *n, char *change, berr_t *err)
+static const char *env_of(void *ctx, const char *name)
 {
-	char **nv = realloc(*v, (*n + 2) * sizeof(**v));
+	return metadata_env(ctx, name);
+}
 
-	if (!nv)
-		return err_sys(err, "import");
-	nv[(*n)++] = change;
-	nv[*n] = NULL;
-	*v = nv;
-	return 0;
+/* --change: one Dockerfile instruction of those that only change the
+ * config, applied as `berth build` applies it. */
+static int apply_change(struct stage_meta *m, const char *change, berr_t *err)
+{
+	struct words_opts w = { .escape = '\\', .lookup = env_of, .ctx = m, .split = true };
+	struct dockerfile df;
+	int r;
+
+	if (dockerfile_parse_line(change, "--change", &df, err) < 0)
+		return -1;
+	if (!metadata_instruction(df.ins[0].keyword))
+		r = err_set(err, EINVAL, "--change '%.80s': %s cannot be changed (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR, HEALTHCHECK, SHELL can)",
+			    change, df.ins[0].keyword);
+	else if ((r = metadata_apply(m, &df.ins[0], &w, err)) < 0)
+		err_prefix(err, "--change '%.80s'", change);
+	dockerfile_clear(&df);
+	return r;
 }
 
 static int open_input(const char *path, int *fd, berr_t *err)
@@ -52,28 +66,36 @@ int img_import(struct berth_globals *g, int argc, char **argv, berr_t *err)
 		{ "change", required_argument, NULL, 'c' },
 		{ 0 },
 	};
-	cleanup_free char **changes = NULL; /* strings borrowed from argv */
+	json_t *doc = json_pack("{s:o}", "config", image_default_config());
+	struct stage_meta m = { .doc = doc, .config = json_object_get(doc, "config") };
 	char manifest[DIGEST_MAX], id[DIGEST_MAX];
 	cleanup_close int fd = -1;
-	size_t n = 0;
 	struct store s;
-	int c, r;
+	int c, r = -1;
 
+	if (!doc)
+		return err_set(err, ENOMEM, "import: out of memory");
 	while ((c = img_getopt(argc, argv, "c:", opts)) != -1) {
-		if (c != 'c')
-			return img_bad_flag("import", c, argv, err);
-		if (add_change(&changes, &n, optarg, err) < 0)
-			return -1;
+		if (c != 'c') {
+			img_bad_flag("import", c, argv, err);
+			goto out;
+		}
+		if (apply_change(&m, optarg, err) < 0)
+			goto out;
 	}
-	if (argc - optind < 1 || argc - optind > 2)
-		return err_set(err, EINVAL, "import: expected TARBALL|- [NAME] (usage: berth import [--change INSTRUCTION]... TARBALL|- [NAME])");
+	if (argc - optind < 1 || argc - optind > 2) {
+		err_set(err, EINVAL, "import: expected TARBALL|- [NAME] (usage: berth import [--change INSTRUCTION]... TARBALL|- [NAME])");
+		goto out;
+	}
 	if (open_input(argv[optind], &fd, err) < 0 || store_open(g->root, &s, err) < 0)
-		return -1;
-	r = image_import(&s, fd, &(struct import_opts){ .changes = changes,
+		goto out;
+	r = image_import(&s, fd, &(struct import_opts){ .config = m.config,
 							 .name = argv[optind + 1] },
 			 manifest, id, err);
 	if (r == 0)
 		printf("%s\n", manifest);
 	store_close(&s);
+out:
+	json_decref(doc);
 	return r;
 }
