@@ -2,7 +2,7 @@
  * comments and line continuations handled, each instruction with its
  * line, flags (--from=..., --chown=...) and arguments, and the exec form
  * (a JSON array) told from the shell form.  Words are not expanded here:
- * that needs the build's variables (build/words.h). */
+ * that needs the build's variables (common/words.h). */
 #ifndef BERTH_BUILD_DOCKERFILE_H
 #define BERTH_BUILD_DOCKERFILE_H
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 #include "build/dockerfile.h"
-#include "build/words.h"
+#include "common/words.h"
 #include "common/error.h"
 
 struct stage_meta {

@@ -135,7 +135,7 @@ static int run_container(struct build *b, struct stage *st, struct fg_container 
 	struct redirect r = { -1, -1, -1 };
 	int code = 0, res;
 
-	if (fg_prepare(c, &b->store, &st->view, o, false, err) < 0)
+	if (fg_prepare(c, &b->store, &st->view, o, 0, err) < 0)
 		return -1;
 	if (redirect_output(&r, log, b->o->quiet, err) < 0) {
 		restore_output(&r);

@@ -11,7 +11,7 @@
 #include "build/context.h"
 #include "build/dockerfile.h"
 #include "build/stage.h"
-#include "build/words.h"
+#include "common/words.h"
 #include "image/store.h"
 
 struct build {

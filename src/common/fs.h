@@ -13,6 +13,10 @@
 int fs_read_file_at(int dirfd, const char *path, size_t max, char **out,
 		    size_t *len, berr_t *err);
 
+/* The same from an open fd; name is for messages. */
+int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
+	       berr_t *err);
+
 /* The same for a file that must be a regular file (opened without
  * blocking, so a FIFO planted in its place cannot hang the caller). */
 int fs_read_regular_at(int dirfd, const char *path, size_t max, char **out,

@@ -21,6 +21,7 @@
 #include "common/syscalls.h"
 #include "container/config.h"
 #include "container/rootfs.h"
+#include "container/templates.h"
 #include "image/uses.h"
 #include "runtime/container.h"
 
@@ -91,7 +92,7 @@ static void prepend_init(json_t *cfg)
 }
 
 static int write_config(struct fg_container *x, const struct run_options *o,
-			berr_t *err)
+			unsigned flags, berr_t *err)
 {
 	char rootfs[PATH_MAX];
 	cleanup_free char *text = NULL;
@@ -105,7 +106,11 @@ static int write_config(struct fg_container *x, const struct run_options *o,
 	if (o->name)
 		json_object_set_new(json_object_get(cfg, "annotations"), "org.berth.name",
 				    json_string(o->name));
-	if (o->init && install_init(rootfs, err) < 0) {
+	if (((flags & FG_TEMPLATES) &&
+	     templates_render(x->img->config.labels,
+			      json_object_get(json_object_get(cfg, "process"), "env"), rootfs,
+			      err) < 0) ||
+	    (o->init && install_init(rootfs, err) < 0)) {
 		json_decref(cfg);
 		return -1;
 	}
@@ -121,7 +126,7 @@ static int write_config(struct fg_container *x, const struct run_options *o,
 }
 
 int fg_prepare(struct fg_container *x, struct store *s, const struct image *img,
-	       struct run_options *o, bool record, berr_t *err)
+	       struct run_options *o, unsigned flags, berr_t *err)
 {
 	x->store = s;
 	x->img = img;
@@ -136,7 +141,7 @@ int fg_prepare(struct fg_container *x, struct store *s, const struct image *img,
 	x->dir_made = true;
 	if (o->userns.size && userns_allocate(x->containers, x->id, &o->userns, err) < 0)
 		return -1;
-	if (record && image_use_write(x->dir, img->manifest_digest, img->config_digest,
+	if ((flags & FG_RECORD_USE) && image_use_write(x->dir, img->manifest_digest, img->config_digest,
 				      o->name, err) < 0)
 		return -1;
 	if (container_rootfs_mount(s, img, x->dir,
@@ -144,7 +149,7 @@ int fg_prepare(struct fg_container *x, struct store *s, const struct image *img,
 				   err) < 0)
 		return -1;
 	x->mounted = true;
-	return write_config(x, o, err);
+	return write_config(x, o, flags, err);
 }
 
 /* Without -i the container's stdin is /dev/null, as with docker. */

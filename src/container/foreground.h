@@ -20,10 +20,16 @@ struct fg_container {
 	bool dir_made, mounted;
 };
 
-/* Directory, root filesystem and config.json.  With record the container
- * is recorded as a user of img, so rmi and gc leave the image alone. */
+enum fg_flags {
+	/* Recorded as a user of img, so rmi and gc leave the image alone. */
+	FG_RECORD_USE = 1 << 0,
+	/* The image's start-time templates rendered (container/templates.h). */
+	FG_TEMPLATES = 1 << 1,
+};
+
+/* Directory, root filesystem and config.json. */
 int fg_prepare(struct fg_container *c, struct store *s, const struct image *img,
-	       struct run_options *o, bool record, berr_t *err);
+	       struct run_options *o, unsigned flags, berr_t *err);
 
 /* Run it to its end; *code is the process's exit status (128+N for a
  * signal).  Without o->interactive its stdin is /dev/null. */

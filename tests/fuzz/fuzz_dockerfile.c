@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "build/dockerfile.h"
-#include "build/words.h"
+#include "common/words.h"
 #include "common/strv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

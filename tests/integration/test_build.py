@@ -233,3 +233,51 @@ def test_bad_dockerfiles(berth, tmp_path, dockerfile, files, message):
     assert len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert berth("inspect", "bad:1").returncode != 0
     assert sorted(p.name for p in (berth.store / "blobs" / "sha256").iterdir()) == before
+
+
+TEMPLATED = """\
+FROM busybox:test
+COPY app.conf.tmpl /etc/app.conf.tmpl
+LABEL org.berth.templates=/etc/app.conf.tmpl
+CMD ["cat", "/etc/app.conf"]
+"""
+
+TEMPLATE = """\
+# $HOSTNAME and $$ stay as they are
+listen ${PORT:-8080};
+database ${DB_URL};
+cost $$5
+"""
+
+
+def test_templates_rendered_at_start(berth, tmp_path):
+    built(berth, context(tmp_path, TEMPLATED, {"app.conf.tmpl": TEMPLATE}), "-t", "tpl:1")
+    run = berth("run", "--rm", "-e", "DB_URL=postgres://db/app", "tpl:1")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == ("# $HOSTNAME and $ stay as they are\nlisten 8080;\n"
+                          "database postgres://db/app;\ncost $5\n")
+    # Per environment: the same image, other values.
+    run = berth("run", "--rm", "-e", "DB_URL=x", "-e", "PORT=9", "tpl:1")
+    assert "listen 9;" in run.stdout and "database x;" in run.stdout
+    # Rendered into the container's writable layer, never into the image.
+    assert berth("run", "-e", "DB_URL=kept", "tpl:1", "true").returncode == 0
+    (kept,) = [d for d in (berth.store / "containers").iterdir() if d.is_dir()]
+    assert "database kept;" in (kept / "upper" / "etc" / "app.conf").read_text()
+    assert not list((berth.store / "layers" / "sha256").glob("*/etc/app.conf"))
+
+
+def test_template_missing_variable_stops_the_container(berth, tmp_path):
+    built(berth, context(tmp_path, TEMPLATED, {"app.conf.tmpl": TEMPLATE}), "-t", "tpl:2")
+    run = berth("run", "--rm", "tpl:2")
+    assert run.returncode == 125
+    assert run.stdout == ""
+    assert ("template /etc/app.conf.tmpl:3: ${DB_URL}: DB_URL is not set" in run.stderr), run.stderr
+    assert not any((berth.store / "containers").iterdir())
+
+
+def test_template_label_must_name_tmpl_files(berth, tmp_path):
+    df = "FROM busybox:test\nLABEL org.berth.templates=/etc/passwd\n"
+    built(berth, context(tmp_path, df), "-t", "tpl:3")
+    run = berth("run", "--rm", "tpl:3", "true")
+    assert run.returncode == 125
+    assert "label org.berth.templates: '/etc/passwd' is not an absolute path ending in .tmpl" in run.stderr

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "build/words.h"
+#include "common/words.h"
 #include "common/strv.h"
 
 static const char *vars(void *ctx, const char *name)
@@ -103,6 +103,20 @@ static void test_one_word(void **state)
 	free(w);
 }
 
+static void test_template_mode(void **state)
+{
+	struct words_opts t = { .escape = '\\', .lookup = vars, .template = true };
+
+	(void)state;
+	assert_string_equal(run("server $host:${A}; # 'q' \"d\" \\n $$A", &t),
+			    "server $host:alpha; # 'q' \"d\" \\n $A");
+	assert_string_equal(run("  ${NOPE:-8080} ${EMPTY:-x}${A:+on}  ", &t), "  8080 xon  ");
+	assert_string_equal(run("port=${PORT}", &t),
+			    "ERR: ${PORT}: PORT is not set (give it a value or a default: ${PORT:-default})");
+	assert_string_equal(run("${DB:?set DB to the database URL}", &t),
+			    "ERR: variable DB is not set: set DB to the database URL");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -110,6 +124,7 @@ int main(void)
 		cmocka_unit_test(test_quotes_and_escapes),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_one_word),
+		cmocka_unit_test(test_template_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,7 +150,7 @@ static int prepare(struct store *s, struct image *img, const struct cli_roots *r
 		return -1;
 	if (store_lock(s, false, &lock, err) < 0 || image_resolve(s, o->image, img, err) < 0)
 		return -1;
-	return fg_prepare(c, s, img, o, true, err);
+	return fg_prepare(c, s, img, o, FG_RECORD_USE | FG_TEMPLATES, err);
 }
 
 int cli_run(const struct cli_roots *roots, int argc, char **argv)

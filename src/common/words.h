@@ -1,9 +1,10 @@
-/* Dockerfile words: variables substituted ($NAME, ${NAME}, ${NAME:-word},
- * ${NAME:+word}, ${NAME:?message} and the colon-less forms, which test
- * only for unset), quotes and escapes removed, split on unquoted
- * whitespace where the instruction takes several words. */
-#ifndef BERTH_BUILD_WORDS_H
-#define BERTH_BUILD_WORDS_H
+/* Shell-like words, as Dockerfiles and start-time templates use them:
+ * variables substituted ($NAME, ${NAME}, ${NAME:-word}, ${NAME:+word},
+ * ${NAME:?message} and the colon-less forms, which test only for unset),
+ * quotes and escapes removed, split on unquoted whitespace where the
+ * instruction takes several words. */
+#ifndef BERTH_COMMON_WORDS_H
+#define BERTH_COMMON_WORDS_H
 
 #include <stdbool.h>
 
@@ -17,6 +18,9 @@ struct words_opts {
 	words_lookup_fn lookup;  /* NULL: nothing is set */
 	void *ctx;
 	bool split;              /* several words, else the text is one */
+	/* Templates: only ${...} is special ("$$" is a '$'), everything else
+	 * is text, and ${NAME} with NAME unset is an error. */
+	bool template;
 };
 
 /* *out: NULL-terminated words.  Errors name what is wrong and where in

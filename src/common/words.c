@@ -1,4 +1,4 @@
-#include "build/words.h"
+#include "common/words.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -136,6 +136,9 @@ static int braced(struct lex *l, struct buf *b)
 	v = lookup(l, name);
 	if (*l->p == '}') {
 		l->p++;
+		if (!v && l->o->template)
+			return err_set(l->err, ENOENT, "${%s}: %s is not set (give it a value or a default: ${%s:-default})",
+				       name, name, name);
 		return v ? put_value(l, b, v) : 0;
 	}
 	if (*l->p == ':') {
@@ -229,10 +232,28 @@ static int double_quoted(struct lex *l)
 	return 0;
 }
 
-static int step(struct lex *l)
+/* Templates: text stays text but for ${...} and "$$". */
+static int template_step(struct lex *l)
 {
 	char c = *l->p++;
 
+	l->in_word = true;
+	if (c == '$' && *l->p == '{') {
+		l->p++;
+		return braced(l, &l->cur);
+	}
+	if (c == '$' && *l->p == '$')
+		l->p++;
+	return put(l, &l->cur, c);
+}
+
+static int step(struct lex *l)
+{
+	char c;
+
+	if (l->o->template)
+		return template_step(l);
+	c = *l->p++;
 	if (l->o->split && isspace((unsigned char)c))
 		return end_word(l);
 	if (c == '\'')
