@@ -152,9 +152,33 @@ static int run_container(struct build *b, struct stage *st, struct fg_container 
 	return 0;
 }
 
+/* History as docker's builder writes it: "RUN |1 V=1 /bin/sh -c cmd",
+ * the build arguments it saw first. */
+static char *created_by(char *const *argv, char *const *env)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	fputs("RUN ", f);
+	if (env[0])
+		fprintf(f, "|%zu ", strv_len(env));
+	for (char *const *e = env; *e; e++)
+		fprintf(f, "%s ", *e);
+	for (char *const *a = argv; *a; a++)
+		fprintf(f, "%s%s", *a, a[1] ? " " : "");
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* Pack the container's writable layer into the stage. */
 static int keep_layer(struct build *b, struct stage *st, struct fg_container *c,
-		      const struct df_instruction *in, berr_t *err)
+		      const char *history, berr_t *err)
 {
 	char upper[sizeof(c->dir) + 8], blob[DIGEST_MAX];
 	cleanup_close int fd = -1;
@@ -167,7 +191,7 @@ static int keep_layer(struct build *b, struct stage *st, struct fg_container *c,
 		return err_sys(err, "RUN: open its writable layer");
 	if (layer_pack(&b->store, fd, blob, NULL, err) < 0)
 		return -1;
-	return stage_add_layer(st, blob, in->text, err);
+	return stage_add_layer(st, blob, history, err);
 }
 
 int step_run(struct build *b, struct stage *st, const struct df_instruction *in,
@@ -177,13 +201,14 @@ int step_run(struct build *b, struct stage *st, const struct df_instruction *in,
 	struct run_options o = { .network = b->o->network ? b->o->network : "host",
 				 .rm = true, .entrypoint = "", .entrypoint_set = true,
 				 .command = argv, .env = env, .image = "(the image being built)" };
+	cleanup_free char *history = argv && env ? created_by(argv, env) : NULL;
 	struct fg_container c = { 0 };
 	/* The output on disk, not in memory: a build may print a lot. */
 	cleanup_close int log = openat(b->store.rootfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,
 				       0600);
 	int r;
 
-	if (!argv || !argv[0] || !env)
+	if (!argv || !argv[0] || !env || !history)
 		return err_set(err, ENOMEM, "RUN: out of memory");
 	if (log < 0)
 		return err_sys(err, "RUN: a file for its output in '%s/tmp'", b->store.root);
@@ -193,7 +218,7 @@ int step_run(struct build *b, struct stage *st, const struct df_instruction *in,
 		return -1;
 	r = run_container(b, st, &c, &o, log, err);
 	if (r == 0)
-		r = keep_layer(b, st, &c, in, err);
+		r = keep_layer(b, st, &c, history, err);
 	fg_cleanup(&c, true);
 	return r;
 }

@@ -99,6 +99,9 @@ def test_build_arg_overrides_default_and_is_not_kept(berth, tmp_path):
     assert berth("run", "--rm", "app:2").stdout == "bonjour from the app\n"
     env = inspect(berth, "app:2")["Config"]["Env"]
     assert not any(e.startswith("GREETING=") for e in env)
+    # History as docker's builder writes it, the build arguments first.
+    history = berth("history", "--no-trunc", "app:2").stdout
+    assert 'RUN |1 GREETING=bonjour /bin/sh -c echo "$GREETING from $NAME"' in history
 
 
 def test_multi_stage_static_binary_into_scratch(berth, tmp_path):
