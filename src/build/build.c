@@ -139,6 +139,23 @@ static int copy_stage(struct stage *to, const struct stage *from, berr_t *err)
 	return 0;
 }
 
+int build_base_image(struct build *b, struct stage *st, const char *ref, char id[DIGEST_MAX],
+		     berr_t *err)
+{
+	char manifest[DIGEST_MAX];
+
+	if (stage_from_image(st, &b->store, ref, id, err) == 0)
+		return 0;
+	if (!b->o->pull || (*err)->errnum != ENOENT)
+		return -1;
+	err_free(err);
+	fprintf(b->out, " ---> %s is not in the store: pulling it\n", ref);
+	fflush(b->out);
+	if (b->o->pull(b->o->pull_ctx, ref, manifest, err) < 0)
+		return -1;
+	return stage_from_image(st, &b->store, manifest, id, err);
+}
+
 /* FROM image|stage|scratch [AS name]; the first cache key is what the
  * stage starts from. */
 static int start_stage(struct build *b, const struct df_instruction *in, struct stage *st,
@@ -165,7 +182,7 @@ static int start_stage(struct build *b, const struct df_instruction *in, struct 
 		stage_from_scratch(st);
 		return cache_key("", "FROM scratch", NULL, key, err);
 	}
-	if (stage_from_image(st, &b->store, w[0], id, err) < 0)
+	if (build_base_image(b, st, w[0], id, err) < 0)
 		return err_prefix(err, "FROM %s", w[0]);
 	return cache_key("", "FROM", id, key, err);
 }

@@ -21,6 +21,11 @@ struct build_opts {
 	const char *network;    /* RUN steps: "host" (default) or "none" */
 	bool no_cache, quiet;
 	const char *store_root, *run_root;
+	/* FROM and COPY --from of an image not in the store: fetch it (the
+	 * CLI runs the registry client) and give its manifest digest; NULL:
+	 * a missing image is an error. */
+	int (*pull)(void *ctx, const char *ref, char manifest[DIGEST_MAX], berr_t *err);
+	void *pull_ctx;
 };
 
 /* On success, id is the image id (config digest) and manifest its

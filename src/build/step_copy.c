@@ -178,7 +178,7 @@ static int open_from(struct build *b, const char *from, struct source_root *s, b
 
 	if (i >= 0)
 		st = &b->done[i];
-	else if (stage_from_image(&s->image, &b->store, from, id, err) < 0)
+	else if (build_base_image(b, &s->image, from, id, err) < 0)
 		return err_prefix(err, "--from=%s is not a stage of this Dockerfile, and", from);
 	if (scratch_root_mount(b, st, &s->mount, err) < 0 ||
 	    context_open(s->mount.rootfs, false, &s->own, err) < 0)
@@ -251,7 +251,7 @@ int step_copy_key(struct build *b, struct stage *st, const struct df_instruction
 	if (a.from) {
 		struct stage img = { 0 };
 
-		r = stage_from_image(&img, &b->store, a.from, extra, err);
+		r = build_base_image(b, &img, a.from, extra, err);
 		if (r < 0)
 			err_prefix(err, "--from=%s is not a stage of this Dockerfile, and", a.from);
 		stage_clear(&img);

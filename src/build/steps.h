@@ -37,6 +37,11 @@ struct vars {
 
 void vars_opts(const struct build *b, struct vars *v, struct words_opts *o);
 
+/* stage_from_image, pulling the image first when it is not in the store
+ * and the build may pull. */
+int build_base_image(struct build *b, struct stage *st, const char *ref, char id[DIGEST_MAX],
+		     berr_t *err);
+
 /* A finished stage by name or index, or -1. */
 long build_find_stage(const struct build *b, const char *name);
 
