@@ -7,6 +7,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 REEXEC_MARK = "BERTH_BENCH_IN_NS"
 
@@ -71,3 +72,63 @@ def print_times(title, named_times, label="runtime", width=8):
         print(f"{name:<{width}} {statistics.median(t):8.2f} {percentile(t, 90):8.2f} "
               f"{min(t):8.2f} {statistics.fmean(t):8.2f}")
     return medians
+
+
+def check(argv, what):
+    """Run a setup step; on failure exit naming the script, the step, the
+    command and its stderr.  Returns its stdout."""
+    res = subprocess.run([str(a) for a in argv], stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.exit(f"{os.path.basename(sys.argv[0])}: {what}: `{' '.join(map(str, argv))}` "
+                 f"exited {res.returncode}: {res.stderr.strip()}")
+    return res.stdout
+
+
+def cover_with_tmpfs(dirs):
+    """A tmpfs over each of dirs, paths another engine uses whatever its
+    flags say (made if absent, for remove_created to take away later).
+    Returns the directories this created on the host."""
+    created = []
+    for d in dirs:
+        missing = []
+        p = Path(d)
+        while not p.exists():
+            missing.append(p)
+            p = p.parent
+        for p in reversed(missing):
+            p.mkdir()
+            created.append(p)
+        check(["mount", "-t", "tmpfs", "-o", "mode=0700", "tmpfs", d], f"cover {d}")
+    return created
+
+
+def remove_created(created):
+    """rmdir, not rmtree, what cover_with_tmpfs made: another engine on the
+    host may have put files there since."""
+    for d in reversed(created):
+        try:
+            d.rmdir()
+        except OSError:
+            pass
+
+
+def mounts_under(path):
+    """Mount points below path, deepest first."""
+    prefix = f"{path}/"
+    with open("/proc/self/mounts") as f:
+        points = [line.split()[1] for line in f]
+    return sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True)
+
+
+def ensure_installed(package, install):
+    """Debian's package for a contender: installed with --install, else
+    the user is told how."""
+    if shutil.which(package):
+        return
+    prog = os.path.basename(sys.argv[0])
+    if not install:
+        sys.exit(f"{prog}: {package} is not installed: `apt-get install -y {package}`, "
+                 "or run this with --install")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "install", "-y", "-q", package], check=True, env=env)
