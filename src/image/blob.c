@@ -273,6 +273,13 @@ int store_blob_put_mem(struct store *s, const void *data, size_t len,
 {
 	struct blob_writer w;
 
+	/* Content already stored (checked when it was written, and again
+	 * when read) is not written twice: rebuilds and re-imports write
+	 * the same configs and manifests over and over. */
+	if (sha256_mem(data, len, digest, err) < 0)
+		return -1;
+	if (store_blob_exists(s, digest))
+		return 0;
 	if (blob_writer_open(s, &w, err) < 0)
 		return -1;
 	if (blob_writer_write(&w, data, len, err) < 0) {

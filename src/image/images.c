@@ -35,6 +35,8 @@ int store_image_add(struct store *s, const char *manifest, berr_t *err)
 			       manifest);
 	if (images_dir(s, &dfd, err) < 0)
 		return -1;
+	if (faccessat(dfd, digest_hex(manifest), F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0; /* recorded already */
 	return fs_write_atomic_at(dfd, digest_hex(manifest), "", 0, 0644,
 				  FS_DURABLE, err);
 }

@@ -126,6 +126,19 @@ static int refs_dir(struct store *s, int *fd, berr_t *err)
 	return 0;
 }
 
+static bool ref_points_at(int dfd, const char *file, const char *manifest)
+{
+	cleanup_free char *text = NULL;
+	berr_t err = NULL;
+	size_t n = strlen(manifest);
+
+	if (fs_read_file_at(dfd, file, DIGEST_MAX, &text, NULL, &err) < 0) {
+		err_free(&err);
+		return false;
+	}
+	return !strncmp(text, manifest, n) && text[n] == '\n' && !text[n + 1];
+}
+
 int store_ref_set(struct store *s, const char *name, const char *manifest,
 		  berr_t *err)
 {
@@ -140,6 +153,8 @@ int store_ref_set(struct store *s, const char *name, const char *manifest,
 	if (refs_dir(s, &dfd, err) < 0)
 		return -1;
 	escape(norm, file);
+	if (ref_points_at(dfd, file, manifest))
+		return 0; /* unchanged: no rewrite, no fsync */
 	snprintf(line, sizeof(line), "%s\n", manifest);
 	if (fs_write_atomic_at(dfd, file, line, strlen(line), 0644, FS_DURABLE,
 			       err) < 0)

@@ -110,6 +110,15 @@ static void test_blob_put_read(void **state)
 	assert_non_null(strstr(err_msg(err), "larger than 2 bytes"));
 	err_free(&err);
 	assert_int_equal(count_entries(f, "tmp"), 0);
+	/* The same content again is not rewritten: the file stays. */
+	char path[256];
+	struct stat before, after;
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", f->dir, ABC_SHA256 + 7);
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(store_blob_put_mem(&f->s, "abc", 3, digest, &err), 0);
+	assert_string_equal(digest, ABC_SHA256);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
 }
 
 static void test_blob_mismatch_stores_nothing(void **state)
