@@ -13,8 +13,8 @@
 
 #include "common/cleanup.h"
 
-static int read_fd(int fd, const char *path, size_t max, char **out,
-		   size_t *len, berr_t *err)
+int fs_read_fd(int fd, const char *path, size_t max, char **out, size_t *len,
+	       berr_t *err)
 {
 	cleanup_free char *buf = NULL;
 	size_t used = 0, cap = 0;
@@ -67,7 +67,7 @@ int fs_read_file_at(int dirfd, const char *path, size_t max, char **out,
 
 	if (fd < 0)
 		return err_sys(err, "open '%s'", path);
-	return read_fd(fd, path, max, out, len, err);
+	return fs_read_fd(fd, path, max, out, len, err);
 }
 
 int fs_read_regular_at(int dirfd, const char *path, size_t max, char **out,
@@ -82,7 +82,7 @@ int fs_read_regular_at(int dirfd, const char *path, size_t max, char **out,
 		return err_sys(err, "stat '%s'", path);
 	if (!S_ISREG(st.st_mode))
 		return err_set(err, EINVAL, "'%s' is not a regular file", path);
-	return read_fd(fd, path, max, out, NULL, err);
+	return fs_read_fd(fd, path, max, out, NULL, err);
 }
 
 static int write_all(int fd, const char *data, size_t len)

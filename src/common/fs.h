@@ -13,6 +13,11 @@
 int fs_read_file_at(int dirfd, const char *path, size_t max, char **out,
 		    size_t *len, berr_t *err);
 
+/* The same for an open fd (a pipe, say) read to EOF; path names it in
+ * errors. */
+int fs_read_fd(int fd, const char *path, size_t max, char **out, size_t *len,
+	       berr_t *err);
+
 /* The same for a file that must be a regular file (opened without
  * blocking, so a FIFO planted in its place cannot hang the caller). */
 int fs_read_regular_at(int dirfd, const char *path, size_t max, char **out,
