@@ -98,18 +98,21 @@ def test_failed_pull_fails_the_run_and_stores_nothing(registry, cold):
     assert cold.leftovers() == [] and cold.leftovers("containers") == []
 
 
-def test_concurrent_cold_runs_fetch_each_blob_once(pushed, registry, cold):
-    name = own_repo(pushed, registry, "coldburst")
+@pytest.mark.parametrize("flags", [[], ["--userns=auto"]], ids=["host", "userns-auto"])
+def test_concurrent_cold_runs_fetch_each_blob_once(pushed, registry, cold, flags):
+    repo = "coldburst" + str(len(flags))
+    name = own_repo(pushed, registry, repo)
     with ThreadPoolExecutor(20) as pool:
-        results = list(pool.map(lambda _: run(cold, "--rm", name, "/bin/echo", "ok", timeout=300),
-                                range(20)))
+        results = list(pool.map(lambda _: run(cold, "--rm", *flags, name, "/bin/echo", "ok",
+                                              timeout=300), range(20)))
     failures = [r.stderr.decode() for r in results if r.returncode != 0]
     assert failures == [], failures
     assert all(r.stdout == b"ok\n" for r in results)
-    gets = registry.blob_gets("coldburst")
+    gets = registry.blob_gets(repo)
     assert gets and all(n == 1 for n in gets.values()), gets
     # The store is whole: one image, nothing half-written, no container left.
     assert len(json.loads(cold.ok("inspect", name))) == 1
     assert cold.leftovers() == [] and cold.leftovers("locks") == []
-    assert cold.leftovers("containers") == []
-    assert run(cold, "--pull", "never", "--rm", name, "/bin/true").returncode == 0
+    # .userns.lock is the id-range allocator's lock file, kept on purpose.
+    assert [c for c in cold.leftovers("containers") if c != ".userns.lock"] == []
+    assert run(cold, "--pull", "never", "--rm", *flags, name, "/bin/true").returncode == 0
