@@ -13,8 +13,8 @@
 
 #include "common/cleanup.h"
 
-int fs_read_fd(int fd, const char *path, size_t max, char **out,
-		   size_t *len, berr_t *err)
+int fs_read_fd(int fd, const char *path, size_t max, char **out, size_t *len,
+	       berr_t *err)
 {
 	cleanup_free char *buf = NULL;
 	size_t used = 0, cap = 0;

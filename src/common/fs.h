@@ -13,8 +13,9 @@
 int fs_read_file_at(int dirfd, const char *path, size_t max, char **out,
 		    size_t *len, berr_t *err);
 
-/* The same from an open fd; name is for messages. */
-int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
+/* The same for an open fd (a pipe, say) read to EOF; path names it in
+ * errors. */
+int fs_read_fd(int fd, const char *path, size_t max, char **out, size_t *len,
 	       berr_t *err);
 
 /* The same for a file that must be a regular file (opened without

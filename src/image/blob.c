@@ -37,6 +37,18 @@ int sha256_update(struct sha256 *h, const void *data, size_t len, berr_t *err)
 	return 0;
 }
 
+static void digest_text(const unsigned char md[32], char digest[DIGEST_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	strcpy(digest, "sha256:");
+	for (int i = 0; i < 32; i++) {
+		digest[7 + 2 * i] = hex[md[i] >> 4];
+		digest[8 + 2 * i] = hex[md[i] & 15];
+	}
+	digest[7 + 64] = '\0';
+}
+
 int sha256_final(struct sha256 *h, char digest[DIGEST_MAX], berr_t *err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -46,9 +58,7 @@ int sha256_final(struct sha256 *h, char digest[DIGEST_MAX], berr_t *err)
 	sha256_free(h);
 	if (ok != 1 || n != 32)
 		return err_set(err, EIO, "sha256: digest final failed");
-	strcpy(digest, "sha256:");
-	for (unsigned i = 0; i < n; i++)
-		snprintf(digest + 7 + 2 * i, 3, "%02x", md[i]);
+	digest_text(md, digest);
 	return 0;
 }
 
@@ -61,15 +71,11 @@ void sha256_free(struct sha256 *h)
 int sha256_mem(const void *data, size_t len, char digest[DIGEST_MAX],
 	       berr_t *err)
 {
-	struct sha256 h;
+	unsigned char md[32];
 
-	if (sha256_init(&h, err) < 0)
-		return -1;
-	if (sha256_update(&h, data, len, err) < 0) {
-		sha256_free(&h);
-		return -1;
-	}
-	return sha256_final(&h, digest, err);
+	sha256_small(data, len, md);
+	digest_text(md, digest);
+	return 0;
 }
 
 int blob_writer_open(struct store *s, struct blob_writer *w, berr_t *err)

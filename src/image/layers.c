@@ -169,31 +169,56 @@ static int install(struct store *s, const char *rel, const char *diff_id,
 	return 0;
 }
 
+static int unpack_and_install(struct store *s, const char *blob_digest,
+			      char diff_id[DIGEST_MAX], berr_t *err)
+{
+	char tmp[TMP_NAME_MAX], rel[TMP_NAME_MAX + 8];
+
+	if (store_tmp_name(tmp, err) < 0)
+		return -1;
+	snprintf(rel, sizeof(rel), "tmp/%s", tmp);
+	if (unpack_tmp(s, blob_digest, rel, diff_id, err) < 0 ||
+	    install(s, rel, diff_id, err) < 0) {
+		berr_t ignored = NULL;
+
+		fs_remove_tree_at(s->rootfd, rel, &ignored);
+		err_free(&ignored);
+		return -1;
+	}
+	return index_write(s, blob_digest, diff_id, err);
+}
+
+/* One unpack per layer however many runs start at once on a cold store:
+ * the others wait on locks/layer-<blob hex>, then find the index entry
+ * (unpacking a layer is the costliest step of a first run, and a hundred
+ * copies of it, each synced and then thrown away, took seconds). */
+static int unpack_once(struct store *s, const char *blob_digest,
+		       char diff_id[DIGEST_MAX], berr_t *err)
+{
+	char name[DIGEST_MAX], path[STORE_WORK_LOCK_MAX];
+	cleanup_close int fd = -1;
+	int r;
+
+	snprintf(name, sizeof(name), "layer-%.64s", digest_hex(blob_digest));
+	if (store_lock_work(s, name, &fd, path, err) < 0)
+		return -1;
+	r = index_lookup(s, blob_digest, diff_id, err);
+	if (r == 0)
+		r = unpack_and_install(s, blob_digest, diff_id, err) < 0 ? -1 : 1;
+	if (r > 0)
+		unlinkat(s->rootfd, path, 0);
+	return r < 0 ? -1 : 0;
+}
+
 int store_layer_get(struct store *s, const char *blob_digest,
 		    char diff_id[DIGEST_MAX], char **path, berr_t *err)
 {
-	char tmp[TMP_NAME_MAX], rel[TMP_NAME_MAX + 8];
 	int r;
 
 	if (!digest_valid(blob_digest))
 		return err_set(err, EINVAL, "'%s' is not a sha256 digest", blob_digest);
 	r = index_lookup(s, blob_digest, diff_id, err);
-	if (r < 0)
+	if (r < 0 || (r == 0 && unpack_once(s, blob_digest, diff_id, err) < 0))
 		return -1;
-	if (r == 0) {
-		if (store_tmp_name(tmp, err) < 0)
-			return -1;
-		snprintf(rel, sizeof(rel), "tmp/%s", tmp);
-		if (unpack_tmp(s, blob_digest, rel, diff_id, err) < 0 ||
-		    install(s, rel, diff_id, err) < 0) {
-			berr_t ignored = NULL;
-
-			fs_remove_tree_at(s->rootfd, rel, &ignored);
-			err_free(&ignored);
-			return -1;
-		}
-		if (index_write(s, blob_digest, diff_id, err) < 0)
-			return -1;
-	}
 	return layer_path(s, diff_id, path, err);
 }

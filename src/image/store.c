@@ -207,20 +207,32 @@ void store_close(struct store *s)
 	s->rootfd = -1;
 }
 
-int store_lock(struct store *s, bool exclusive, int *fd, berr_t *err)
+static int lock_at(struct store *s, const char *path, int op, int *fd, berr_t *err)
 {
-	cleanup_close int lfd = openat(s->rootfd, "lock",
+	cleanup_close int lfd = openat(s->rootfd, path,
 				       O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 				       0600);
 	int r;
 
 	if (lfd < 0)
-		return err_sys(err, "open '%s/lock'", s->root);
+		return err_sys(err, "open '%s/%s'", s->root, path);
 	do
-		r = flock(lfd, exclusive ? LOCK_EX : LOCK_SH);
+		r = flock(lfd, op);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		return err_sys(err, "lock '%s/lock'", s->root);
+		return err_sys(err, "lock '%s/%s'", s->root, path);
 	*fd = take_fd(lfd);
 	return 0;
+}
+
+int store_lock(struct store *s, bool exclusive, int *fd, berr_t *err)
+{
+	return lock_at(s, "lock", exclusive ? LOCK_EX : LOCK_SH, fd, err);
+}
+
+int store_lock_work(struct store *s, const char *name, int *fd,
+		    char path[STORE_WORK_LOCK_MAX], berr_t *err)
+{
+	snprintf(path, STORE_WORK_LOCK_MAX, "locks/%s", name);
+	return lock_at(s, path, LOCK_EX, fd, err);
 }

@@ -80,6 +80,16 @@ int store_layer_media_type(struct store *s, const char *digest,
  * collector (exclusive) never sees their blobs unreferenced. */
 int store_lock(struct store *s, bool exclusive, int *fd, berr_t *err);
 
+/* One process at a time does a piece of work (a download, an unpack):
+ * locks/<name> flocked exclusively, its path in path.  The holder
+ * re-checks whether the work is done, does it if not, and once the result
+ * is in place unlinks the file while still holding it: a waiter re-checks
+ * and finds the result, a newcomer locks a new file and finds it too.
+ * After a failure the file stays for the next holder. */
+#define STORE_WORK_LOCK_MAX (DIGEST_MAX + 16)
+int store_lock_work(struct store *s, const char *name, int *fd,
+		    char path[STORE_WORK_LOCK_MAX], berr_t *err);
+
 /* "busybox" -> "busybox:latest"; a leading "docker.io/library/" dropped;
  * names outside [a-z0-9._/:@-] (upper case allowed in the tag) or longer
  * than REF_NAME_MAX refused with an error naming them. */

@@ -127,29 +127,16 @@ static int download(struct registry *r, struct store *s, const char *digest,
 	return blob_writer_commit(&b.w, digest, NULL, NULL, err);
 }
 
-static int lock_blob(struct store *s, const char *digest, int *fd,
-		     char path[DIGEST_MAX + 8], berr_t *err)
-{
-	snprintf(path, DIGEST_MAX + 8, "locks/%.64s", digest_hex(digest));
-	*fd = openat(s->rootfd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (*fd < 0)
-		return err_sys(err, "open '%s/%s'", s->root, path);
-	while (flock(*fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return err_sys(err, "lock '%s/%s'", s->root, path);
-	return 0;
-}
-
 int registry_fetch_blob(struct registry *r, struct store *s,
 			const char *digest, uint64_t size, berr_t *err)
 {
-	char path[DIGEST_MAX + 8];
+	char path[STORE_WORK_LOCK_MAX];
 	cleanup_close int fd = -1;
 	int ret;
 
 	if (store_blob_exists(s, digest))
 		return 0;
-	if (lock_blob(s, digest, &fd, path, err) < 0)
+	if (store_lock_work(s, digest_hex(digest), &fd, path, err) < 0)
 		return -1;
 	/* Whoever held the lock before may have stored it meanwhile. */
 	ret = store_blob_exists(s, digest) ? 0 : download(r, s, digest, size, err);

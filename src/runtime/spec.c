@@ -188,12 +188,18 @@ static bool find_huge(json_t *v, char *path, size_t size)
 static int syntax_error(const char *text, size_t len, const char *name,
 			const json_error_t *jerr, berr_t *err)
 {
-	char path[256] = "";
+	char path[256] = "", said[sizeof(jerr->text)];
 	json_t *doc;
 
-	if (!strstr(jerr->text, "too big"))
+	/* jansson quotes the input near the error, which may hold a line
+	 * break ("near '"pid\<newline>'"): the error stays on one line. */
+	snprintf(said, sizeof(said), "%s", jerr->text);
+	for (char *c = said; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	if (!strstr(said, "too big"))
 		return err_set(err, EINVAL, "%s: line %d column %d: %s", name,
-			       jerr->line, jerr->column, jerr->text);
+			       jerr->line, jerr->column, said);
 	doc = json_loadb(text, len, JSON_DECODE_INT_AS_REAL, NULL);
 	if (doc && find_huge(doc, path, sizeof(path))) {
 		json_decref(doc);

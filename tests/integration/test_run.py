@@ -195,7 +195,7 @@ def test_env_file(berth, tmp_path):
 
 
 @pytest.mark.parametrize("args, code, words", [
-    (["nosuchimage:1", "true"], 125, "nosuchimage"),
+    (["--pull", "never", "nosuchimage:1", "true"], 125, "nosuchimage"),
     (["busybox:test", "/no/such/command"], 127, "/no/such/command"),
     (["busybox:test", "/etc/passwd"], 126, "/etc/passwd"),
     (["--memory", "lots", "busybox:test", "true"], 125, "--memory"),

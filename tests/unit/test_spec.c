@@ -96,6 +96,11 @@ static void test_not_json(void **state)
 	assert_int_equal(spec_parse("{\"ociVersion\": ", 15, "config.json", &s, &err), -1);
 	assert_non_null(strstr(err_msg(err), "config.json: line 1"));
 	err_free(&err);
+	/* jansson's text quotes the input, line break included: one line. */
+	assert_int_equal(spec_parse("{\"x\": \"pid\\\n\"}", 14, "config.json", &s, &err), -1);
+	assert_non_null(strstr(err_msg(err), "invalid escape"));
+	assert_null(strchr(err_msg(err), '\n'));
+	err_free(&err);
 	assert_int_equal(spec_parse("[]", 2, "config.json", &s, &err), -1);
 	assert_non_null(strstr(err_msg(err), "expected an object"));
 	err_free(&err);

@@ -23,6 +23,7 @@
 #include "common/json.h"
 #include "image/image.h"
 #include "image/layer_pack.h"
+#include "image/sha256.h"
 #include "image/store.h"
 #include "image/store_internal.h"
 
@@ -468,10 +469,51 @@ static void test_layer_pack_round_trip(void **state)
 	free(layer);
 }
 
+/* FIPS 180-4's examples, and agreement with OpenSSL's streaming digest on
+ * every length around the padding boundaries (55/56 and 63/64 bytes in
+ * the last block) and a long input. */
+static void test_sha256_small(void **state)
+{
+	static const struct { const char *in, *want; } vectors[] = {
+		{ "", "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", ABC_SHA256 },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	char got[DIGEST_MAX], want[DIGEST_MAX];
+	size_t big = 1000000;
+	char *buf = malloc(big);
+	berr_t err = NULL;
+	struct sha256 h;
+
+	(void)state;
+	assert_non_null(buf);
+	for (size_t i = 0; i < sizeof(vectors) / sizeof(*vectors); i++) {
+		assert_int_equal(sha256_mem(vectors[i].in, strlen(vectors[i].in), got, &err), 0);
+		assert_string_equal(got, vectors[i].want);
+	}
+	for (size_t i = 0; i < big; i++)
+		buf[i] = (char)(i * 131 + (i >> 7));
+	for (size_t len = 0; len <= 300 || len == big; len = len == 300 ? big : len + 1) {
+		assert_int_equal(sha256_init(&h, &err), 0);
+		assert_int_equal(sha256_update(&h, buf, len, &err), 0);
+		assert_int_equal(sha256_final(&h, want, &err), 0);
+		assert_int_equal(sha256_mem(buf, len, got, &err), 0);
+		assert_string_equal(got, want);
+		if (len == big)
+			break;
+	}
+	memset(buf, 'a', big);
+	assert_int_equal(sha256_mem(buf, big, got, &err), 0);
+	assert_string_equal(got, "sha256:cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_digest_valid),
+		cmocka_unit_test(test_sha256_small),
 		cmocka_unit_test_setup_teardown(test_blob_put_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_mismatch_stores_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_read_verifies, setup, teardown),

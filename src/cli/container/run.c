@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/container/container.h"
 #include "common/cleanup.h"
@@ -18,7 +19,8 @@
 #include "image/store_internal.h"
 
 enum { R_RM = 256, R_ENVFILE, R_ENTRYPOINT, R_NAME, R_TMPFS, R_READONLY, R_CPUS,
-       R_PIDS, R_CAPADD, R_CAPDROP, R_SECOPT, R_NETWORK, R_ULIMIT, R_INIT, R_USERNS };
+       R_PIDS, R_CAPADD, R_CAPDROP, R_SECOPT, R_NETWORK, R_ULIMIT, R_INIT, R_USERNS,
+       R_PULL };
 
 static const struct option opts[] = {
 	{ "rm", no_argument, NULL, R_RM },
@@ -45,6 +47,7 @@ static const struct option opts[] = {
 	{ "ulimit", required_argument, NULL, R_ULIMIT },
 	{ "init", no_argument, NULL, R_INIT },
 	{ "userns", required_argument, NULL, R_USERNS },
+	{ "pull", required_argument, NULL, R_PULL },
 	{ 0 },
 };
 
@@ -106,7 +109,8 @@ static int parse_flag(int c, struct run_options *o, berr_t *err)
 	return err_set(err, EINVAL, "run: unknown flag");
 }
 
-static int parse(int argc, char **argv, struct run_options *o, berr_t *err)
+static int parse(int argc, char **argv, struct run_options *o, enum run_pull *pull,
+		 berr_t *err)
 {
 	int c;
 
@@ -116,7 +120,7 @@ static int parse(int argc, char **argv, struct run_options *o, berr_t *err)
 		if (c == '?' || c == ':')
 			return err_set(err, EINVAL, "run: unknown flag or missing value in '%s'",
 				       argv[optind - 1]);
-		if (parse_flag(c, o, err) < 0)
+		if (c == R_PULL ? run_pull_parse(optarg, pull, err) < 0 : parse_flag(c, o, err) < 0)
 			return -1;
 	}
 	if (optind >= argc)
@@ -137,18 +141,44 @@ static void clear_options(struct run_options *o)
 	strv_free(o->ulimits);
 }
 
+/* The image to run, pulled first as --pull says.  No store lock is held
+ * while pulling (berth-registry takes its own); afterwards the image is
+ * found by the manifest digest the pull stored. */
+static int find_image(struct store *s, const struct cli_roots *r, const char *name,
+		      enum run_pull pull, int *lock, struct image *img, berr_t *err)
+{
+	char digest[DIGEST_MAX];
+
+	if (pull == RUN_PULL_ALWAYS)
+		return run_pull(r, name, digest, err) < 0 || store_lock(s, false, lock, err) < 0
+			       ? -1 : image_resolve(s, digest, img, err);
+	if (store_lock(s, false, lock, err) < 0)
+		return -1;
+	if (image_resolve(s, name, img, err) == 0)
+		return 0;
+	if (pull == RUN_PULL_NEVER || (*err)->errnum != ENOENT)
+		return -1;
+	err_free(err);
+	close(*lock);
+	*lock = -1;
+	fprintf(stderr, "Unable to find image '%s' locally\n", name);
+	if (run_pull(r, name, digest, err) < 0 || store_lock(s, false, lock, err) < 0)
+		return -1;
+	return image_resolve(s, digest, img, err);
+}
+
 /* The store lock is held shared from finding the image until the
  * container has recorded it and its layers are mounted: garbage
  * collection (exclusive) sees either no container or one whose image it
  * must keep. */
 static int prepare(struct store *s, struct image *img, const struct cli_roots *r,
-		   struct run_options *o, struct fg_container *c, berr_t *err)
+		   struct run_options *o, enum run_pull pull, struct fg_container *c,
+		   berr_t *err)
 {
 	cleanup_close int lock = -1;
 
-	if (store_open(r->store, s, err) < 0)
-		return -1;
-	if (store_lock(s, false, &lock, err) < 0 || image_resolve(s, o->image, img, err) < 0)
+	if (store_open(r->store, s, err) < 0 ||
+	    find_image(s, r, o->image, pull, &lock, img, err) < 0)
 		return -1;
 	return fg_prepare(c, s, img, o, FG_RECORD_USE | FG_TEMPLATES, err);
 }
@@ -159,10 +189,11 @@ int cli_run(const struct cli_roots *roots, int argc, char **argv)
 	struct store s = { .rootfd = -1 };
 	struct image img = { 0 };
 	struct fg_container c = { 0 };
+	enum run_pull pull = RUN_PULL_MISSING;
 	berr_t err = NULL;
 	int code = 0;
 
-	if (parse(argc, argv, &o, &err) < 0 || prepare(&s, &img, roots, &o, &c, &err) < 0 ||
+	if (parse(argc, argv, &o, &pull, &err) < 0 || prepare(&s, &img, roots, &o, pull, &c, &err) < 0 ||
 	    fg_launch(&c, &o, roots->run, &code, &err) < 0) {
 		code = fg_failure_code(err);
 		fprintf(stderr, "berth: %s\n", err_msg(err));

@@ -6,6 +6,7 @@
 #define BERTH_CLI_IMAGE_H
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,15 @@ int img_prune(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_gc(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_pull(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_push(struct berth_globals *g, int argc, char **argv, berr_t *err);
+/* berth-registry's path (beside this executable) and its argv: path,
+ * --root ROOT [--run-root DIR], then argv; *out is freed alone. */
+int img_registry_helper(char out[PATH_MAX], berr_t *err);
+int img_registry_argv(const char *path, const char *root, const char *run_root,
+		      int argc, char **argv, char ***out, berr_t *err);
+/* Runs berth-registry VERB ARGS (argv) to the end with the same stderr;
+ * its stdout (at most max bytes) in *out.  Fails when it does. */
+int img_registry_run(const char *root, const char *run_root, int argc, char **argv,
+		     size_t max, char **out, berr_t *err);
 
 /* getopt_long that stops at the first non-flag and reports a missing
  * value as ':' (so the verb words the error). */

@@ -15,47 +15,15 @@
 
 #include "common/cleanup.h"
 
-#define HELPER "berth-registry"
-
-static int helper_path(char out[PATH_MAX], berr_t *err)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n < 0)
-		return err_sys(err, "readlink /proc/self/exe");
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (!slash)
-		return err_set(err, ENOENT, "cannot tell the directory of '%s'", self);
-	slash[1] = '\0';
-	if ((size_t)snprintf(out, PATH_MAX, "%s%s", self, HELPER) >= PATH_MAX)
-		return err_set(err, ENAMETOOLONG, "path of %s too long", HELPER);
-	return 0;
-}
-
-/* berth-registry --root ROOT [--run-root DIR] VERB ARGS... */
 static int exec_helper(struct berth_globals *g, int argc, char **argv,
 		       berr_t *err)
 {
-	cleanup_free char **args = calloc((size_t)argc + 6, sizeof(*args));
+	cleanup_free char **args = NULL;
 	char path[PATH_MAX];
-	int n = 0;
 
-	if (!args)
-		return err_sys(err, "%s", argv[0]);
-	if (helper_path(path, err) < 0)
+	if (img_registry_helper(path, err) < 0 ||
+	    img_registry_argv(path, g->root, g->run_root, argc, argv, &args, err) < 0)
 		return -1;
-	args[n++] = path;
-	args[n++] = "--root";
-	args[n++] = (char *)g->root;
-	if (g->run_root && *g->run_root) {
-		args[n++] = "--run-root";
-		args[n++] = (char *)g->run_root;
-	}
-	for (int i = 0; i < argc; i++)
-		args[n++] = argv[i];
 	fflush(NULL);
 	execv(path, args);
 	return err_sys(err, "%s: run '%s'", argv[0], path);
