@@ -93,7 +93,7 @@ def test_failed_pull_fails_the_run_and_stores_nothing(registry, cold):
     err = res.stderr.decode()
     assert res.returncode == 125, err
     assert "manifest unknown" in err and "404" in err, err
-    assert err.rstrip().splitlines()[-1].startswith("berth: run: pull"), err
+    assert err.rstrip().splitlines()[-1].startswith("berth: pull"), err
     assert cold.refs() == [] and cold.blobs() == []
     assert cold.leftovers() == [] and cold.leftovers("containers") == []
 
@@ -116,3 +116,16 @@ def test_concurrent_cold_runs_fetch_each_blob_once(pushed, registry, cold, flags
     # .userns.lock is the id-range allocator's lock file, kept on purpose.
     assert [c for c in cold.leftovers("containers") if c != ".userns.lock"] == []
     assert run(cold, "--pull", "never", "--rm", *flags, name, "/bin/true").returncode == 0
+
+
+def test_build_pulls_a_missing_base_image(pushed, registry, cold, tmp_path):
+    name = own_repo(pushed, registry, "base-for-build")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(f"FROM {name}\nRUN echo built > /stamp\n")
+    res = cold.run("--run-root", cold.run_root, "build", "-t", "built:1", ctx, timeout=120)
+    assert res.returncode == 0, (res.stdout + res.stderr).decode()
+    assert b"is not in the store: pulling it" in res.stdout
+    assert manifest_gets(registry, "base-for-build") >= 1
+    out = run(cold, "--rm", "built:1", "cat", "/stamp")
+    assert out.returncode == 0 and out.stdout == b"built\n", out.stderr

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "build/build.h"
+#include "cli/container/container.h"
 #include "common/cleanup.h"
 #include "common/strv.h"
 
@@ -51,9 +52,17 @@ static int flag(struct build_flags *f, int c, char **argv, berr_t *err)
 	return img_bad_flag("build", c, argv, err);
 }
 
+/* FROM an image not in the store: pulled as `berth run` pulls it. */
+static int pull(void *ctx, const char *ref, char manifest[DIGEST_MAX], berr_t *err)
+{
+	return run_pull(ctx, ref, manifest, err);
+}
+
 int cli_build(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
-	struct build_flags f = { .o = { .store_root = g->root, .run_root = g->run_root } };
+	struct cli_roots roots = { .store = g->root, .run = g->run_root };
+	struct build_flags f = { .o = { .store_root = g->root, .run_root = g->run_root,
+					.pull = pull, .pull_ctx = &roots } };
 	char id[DIGEST_MAX], manifest[DIGEST_MAX];
 	int c, r = -1;
 

@@ -33,10 +33,10 @@ int run_pull(const struct cli_roots *r, const char *image, char digest[DIGEST_MA
 	cleanup_free char *out = NULL;
 
 	if (img_registry_run(r->store, r->run, 3, argv, 4096, &out, err) < 0)
-		return err_prefix(err, "run: pull '%s'", image);
+		return err_prefix(err, "pull '%s'", image);
 	out[strcspn(out, "\n")] = '\0';
 	if (!digest_valid(out))
-		return err_set(err, EIO, "run: pull '%s': berth-registry printed '%s', not a manifest digest",
+		return err_set(err, EIO, "pull '%s': berth-registry printed '%s', not a manifest digest",
 			       image, out);
 	strcpy(digest, out);
 	fprintf(stderr, "Digest: %s\nStatus: Downloaded newer image for %s\n", digest, image);
