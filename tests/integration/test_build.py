@@ -26,8 +26,8 @@ def context(tmp_path, dockerfile, files=None, name="ctx"):
 
 
 def build(berth, ctx, *args):
-    res = berth("build", *args, ctx, timeout=120)
-    return res
+    """Every base image is in the test's store: nothing is ever pulled."""
+    return berth("build", "--pull", "never", *args, ctx, timeout=120)
 
 
 def built(berth, ctx, *args):
@@ -284,3 +284,29 @@ def test_template_label_must_name_tmpl_files(berth, tmp_path):
     run = berth("run", "--rm", "tpl:3", "true")
     assert run.returncode == 125
     assert "label org.berth.templates: '/etc/passwd' is not an absolute path ending in .tmpl" in run.stderr
+
+
+def test_exec_forms_shell_globs_chown_chmod(berth, tmp_path):
+    ctx = context(tmp_path, """\
+FROM busybox:test
+SHELL ["/bin/sh", "-ec"]
+RUN ["/bin/sh", "-c", "echo exec form > /exec"]
+RUN echo shell form > /shell
+COPY --chown=app:staff --chmod=0640 conf/*.ini /etc/app/
+COPY ["conf/a b.txt", "/spaced.txt"]
+STOPSIGNAL SIGQUIT
+VOLUME /data
+HEALTHCHECK --interval=3s --retries=2 CMD ["true"]
+ONBUILD RUN echo later
+""", {"conf/one.ini": "1", "conf/two.ini": "2", "conf/skip.txt": "x", "conf/a b.txt": "s"})
+    built(berth, ctx, "-t", "forms:1")
+    out = berth("run", "--rm", "forms:1", "sh", "-c",
+                "cat /exec /shell /spaced.txt; echo; ls /etc/app; stat -c '%U %G %a' /etc/app/one.ini")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n") == ["exec form", "shell form", "s", "one.ini", "two.ini",
+                                      "app staff 640", ""]
+    cfg = inspect(berth, "forms:1")["Config"]
+    assert cfg["StopSignal"] == "SIGQUIT" and "/data" in cfg["Volumes"]
+    assert cfg["Healthcheck"] == {"Test": ["CMD", "true"], "Interval": 3000000000, "Retries": 2}
+    assert cfg["OnBuild"] == ["RUN echo later"]
+    assert cfg["Shell"] == ["/bin/sh", "-ec"]

@@ -13,7 +13,7 @@
 #include "common/cleanup.h"
 #include "common/strv.h"
 
-enum { B_BUILD_ARG = 256, B_TARGET, B_NO_CACHE, B_NETWORK, B_LABEL };
+enum { B_BUILD_ARG = 256, B_TARGET, B_NO_CACHE, B_NETWORK, B_LABEL, B_PULL };
 
 static const struct option opts[] = {
 	{ "tag", required_argument, NULL, 't' },
@@ -24,6 +24,7 @@ static const struct option opts[] = {
 	{ "no-cache", no_argument, NULL, B_NO_CACHE },
 	{ "network", required_argument, NULL, B_NETWORK },
 	{ "label", required_argument, NULL, B_LABEL },
+	{ "pull", required_argument, NULL, B_PULL },
 	{ 0 },
 };
 
@@ -43,6 +44,13 @@ static int flag(struct build_flags *f, int c, char **argv, berr_t *err)
 	case 'q': f->o.quiet = true; return 0;
 	case B_TARGET: f->o.target = optarg; return 0;
 	case B_NO_CACHE: f->o.no_cache = true; return 0;
+	case B_PULL:
+		/* missing (pull what is not in the store) or never. */
+		if (strcmp(optarg, "missing") && strcmp(optarg, "never"))
+			return err_set(err, EINVAL, "build: --pull '%s': expected missing or never", optarg);
+		if (!strcmp(optarg, "never"))
+			f->o.pull = NULL;
+		return 0;
 	case B_NETWORK:
 		if (strcmp(optarg, "none") && strcmp(optarg, "host"))
 			return err_set(err, EINVAL, "build: --network '%s': expected none or host", optarg);

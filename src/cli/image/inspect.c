@@ -27,9 +27,13 @@ static json_t *str_json(const char *s)
 	return json_string(s ? s : "");
 }
 
-/* docker prints "Labels": null when there are none. */
-static json_t *config_json(const struct image_config *c)
+/* docker prints "Labels": null when there are none; what berth does not
+ * read itself (Volumes, Healthcheck, OnBuild, Shell, ...) is shown as the
+ * image has it. */
+static json_t *config_json(const struct image_config *c, json_t *raw)
 {
+	const char *key;
+	json_t *v;
 	json_t *cfg = json_pack("{s:o*, s:o*, s:o*, s:o*, s:o*, s:o*, s:o*}",
 				"Env", strv_json(c->env), "Cmd", strv_json(c->cmd),
 				"Entrypoint", strv_json(c->entrypoint),
@@ -41,6 +45,9 @@ static json_t *config_json(const struct image_config *c)
 
 	if (cfg && json_object_size(c->exposed_ports))
 		json_object_set(cfg, "ExposedPorts", c->exposed_ports);
+	json_object_foreach(raw, key, v)
+		if (cfg && !json_object_get(cfg, key))
+			json_object_set(cfg, key, v);
 	return cfg;
 }
 
@@ -74,7 +81,7 @@ static int inspect_one(struct store *s, const char *ref, json_t *out, berr_t *er
 			"Created", doc_string(&img, "created"),
 			"Architecture", doc_string(&img, "architecture"),
 			"Os", doc_string(&img, "os"),
-			"Config", config_json(&img.config),
+			"Config", config_json(&img.config, json_object_get(img.config_json, "config")),
 			"RootFS", "Type", "layers", "Layers",
 			json_object_get(json_object_get(img.config_json, "rootfs"), "diff_ids"),
 			"Size", (json_int_t)size);
