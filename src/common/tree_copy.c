@@ -8,14 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/overlayfs.h"
 
-#define OPAQUE_XATTR "trusted.overlay.opaque"
 #define DEPTH_MAX 256
 
 struct copy {
@@ -24,37 +23,25 @@ struct copy {
 	int depth;
 };
 
-static bool is_whiteout(const struct stat *st)
+struct xattr_dest {
+	int fd;
+	const char *name;
+};
+
+static int set_xattr(void *ctx, const char *key, const void *value, size_t len, berr_t *err)
 {
-	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+	const struct xattr_dest *d = ctx;
+
+	if (fsetxattr(d->fd, key, value, len, 0) < 0)
+		return err_sys(err, "copy xattr %s of '%s'", key, d->name);
+	return 0;
 }
 
-static bool is_opaque(int fd)
-{
-	char v;
-
-	return fgetxattr(fd, OPAQUE_XATTR, &v, 1) == 1 && v == 'y';
-}
-
-/* Extended attributes but overlayfs's own (file capabilities, ACLs, user
- * attributes), from fd to fd. */
+/* Extended attributes (file capabilities, ACLs, user attributes), from
+ * fd to fd. */
 static int copy_xattrs(int in, int out, const char *name, berr_t *err)
 {
-	char names[4096], value[4096];
-	ssize_t len = flistxattr(in, names, sizeof(names));
-
-	if (len < 0)
-		return errno == ENOTSUP ? 0 : err_sys(err, "list the xattrs of '%s'", name);
-	for (char *n = names; n < names + len; n += strlen(n) + 1) {
-		ssize_t v;
-
-		if (!strncmp(n, "trusted.overlay.", 16))
-			continue;
-		v = fgetxattr(in, n, value, sizeof(value));
-		if (v < 0 || fsetxattr(out, n, value, (size_t)v, 0) < 0)
-			return err_sys(err, "copy xattr %s of '%s'", n, name);
-	}
-	return 0;
+	return xattrs_each(in, name, set_xattr, &(struct xattr_dest){ out, name }, err);
 }
 
 /* Owner, mode and times of the copy. */
@@ -126,7 +113,7 @@ static int copy_dir(struct copy *c, int sdir, const char *name, int ddir,
 	if (in < 0)
 		return err_sys(err, "open '%s'", name);
 	if (fstatat(ddir, dname, &old, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    (!S_ISDIR(old.st_mode) || (c->o->whiteouts && is_opaque(in))) &&
+	    (!S_ISDIR(old.st_mode) || (c->o->whiteouts && overlay_is_opaque(in))) &&
 	    fs_remove_tree_at(ddir, dname, err) < 0)
 		return -1;
 	if (mkdirat(ddir, dname, 0700) < 0 && errno != EEXIST)
@@ -154,7 +141,7 @@ static int copy_one(struct copy *c, int sdir, const char *name, int ddir,
 		return copy_dir(c, sdir, name, ddir, dname, &st, err);
 	if (fs_remove_tree_at(ddir, dname, err) < 0)
 		return -1;
-	if (c->o->whiteouts && is_whiteout(&st))
+	if (c->o->whiteouts && overlay_is_whiteout(&st))
 		return 0;
 	if ((S_ISREG(st.st_mode) ? copy_file(sdir, name, ddir, dname, &st, err)
 				 : copy_special(sdir, name, ddir, dname, &st, err)) < 0)

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/overlayfs.h"
 #include "common/fs.h"
 #include "common/syscalls.h"
 
@@ -53,7 +54,6 @@
 #define SHOWN_MAX 200 /* characters of a hostile name put in a message */
 #define WHITEOUT ".wh."
 #define OPAQUE ".wh..wh..opq"
-#define OPAQUE_XATTR "trusted.overlay.opaque"
 
 /* Slack of the uncompressed-stream cap (see hash_chunk). */
 #define STREAM_SLACK (64ULL * 1024 * 1024)
@@ -384,15 +384,6 @@ static int clear_leaf(struct unpack *u, int pfd, const char *leaf, bool dir)
 
 /* ---- metadata --------------------------------------------------------- */
 
-/* overlayfs reads these from its layers: a layer that sets them itself
- * could redirect lookups or hide files.  Only whiteout entries produce
- * them, through make_opaque(). */
-static bool overlay_xattr(const char *key)
-{
-	return strncmp(key, "trusted.overlay.", 16) == 0 ||
-	       strncmp(key, "user.overlay.", 13) == 0;
-}
-
 /* xattrs go through /proc/self/fd/<parent>/<leaf> and lsetxattr: there is
  * no lsetxattrat() before Linux 6.13, a device node must not be opened to
  * get an fd, and the l- variant never follows the last component.  A
@@ -410,7 +401,10 @@ static int set_xattrs(struct unpack *u, int pfd, const char *leaf,
 		return 0;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", pfd, leaf);
 	while (archive_entry_xattr_next(e, &key, &val, &size) == ARCHIVE_OK) {
-		if (overlay_xattr(key))
+		/* overlayfs reads these from its layers: a layer that sets
+		 * them itself could redirect lookups or hide files.  Only
+		 * whiteout entries produce them, through make_opaque(). */
+		if (overlay_own_xattr(key))
 			continue;
 		if (lsetxattr(path, key, val, size, 0) == 0)
 			continue;
@@ -638,8 +632,8 @@ static int make_opaque(struct unpack *u, int pfd)
 
 	if (fd < 0)
 		return entry_sys(u, "opening its directory");
-	if (fsetxattr(fd, OPAQUE_XATTR, "y", 1, 0) < 0)
-		return entry_sys(u, "setting " OPAQUE_XATTR);
+	if (fsetxattr(fd, OVERLAY_OPAQUE_XATTR, "y", 1, 0) < 0)
+		return entry_sys(u, "setting " OVERLAY_OPAQUE_XATTR);
 	return 0;
 }
 

@@ -16,11 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/overlayfs.h"
 #include "image/store_internal.h"
 
 #define CHUNK 65536
@@ -83,23 +82,10 @@ static const char *seen_link(struct packer *p, const struct stat *st, const char
 	return NULL;
 }
 
-static int add_xattrs(struct packer *p, struct archive_entry *e, int fd, const char *path)
+static int add_xattr(void *ctx, const char *key, const void *value, size_t len, berr_t *err)
 {
-	char names[4096], value[4096];
-	ssize_t len = flistxattr(fd, names, sizeof(names));
-
-	if (len < 0)
-		return errno == ENOTSUP ? 0 : err_sys(p->err, "list the xattrs of '%s'", path);
-	for (char *n = names; n < names + len; n += strlen(n) + 1) {
-		ssize_t v;
-
-		if (!strncmp(n, "trusted.overlay.", 16))
-			continue;
-		v = fgetxattr(fd, n, value, sizeof(value));
-		if (v < 0)
-			return err_sys(p->err, "read xattr %s of '%s'", n, path);
-		archive_entry_xattr_add_entry(e, n, value, (size_t)v);
-	}
+	(void)err;
+	archive_entry_xattr_add_entry(ctx, key, value, len);
 	return 0;
 }
 
@@ -138,13 +124,6 @@ static int write_marker(struct packer *p, const char *path)
 
 static int pack_dir(struct packer *p, int dfd, const char *rel);
 
-static bool is_opaque(int fd)
-{
-	char v;
-
-	return fgetxattr(fd, "trusted.overlay.opaque", &v, 1) == 1 && v == 'y';
-}
-
 static int pack_entry(struct packer *p, int dfd, const char *name, const char *path,
 		      struct archive_entry *e)
 {
@@ -156,7 +135,7 @@ static int pack_entry(struct packer *p, int dfd, const char *name, const char *p
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_sys(p->err, "stat '%s'", path);
-	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+	if (overlay_is_whiteout(&st)) {
 		char wh[PATH_MAX];
 		const char *slash = strrchr(path, '/');
 
@@ -186,11 +165,11 @@ static int pack_entry(struct packer *p, int dfd, const char *name, const char *p
 		    (S_ISDIR(st.st_mode) ? O_DIRECTORY : O_NONBLOCK));
 	if (fd < 0)
 		return err_sys(p->err, "open '%s'", path);
-	if (add_xattrs(p, e, fd, path) < 0 || write_header(p, e, path) < 0)
+	if (xattrs_each(fd, path, add_xattr, e, p->err) < 0 || write_header(p, e, path) < 0)
 		return -1;
 	if (S_ISREG(st.st_mode))
 		return write_data(p, fd, path);
-	if (is_opaque(fd)) {
+	if (overlay_is_opaque(fd)) {
 		char marker[PATH_MAX];
 
 		if (snprintf(marker, sizeof(marker), "%s/" OPAQUE, path) >= (int)sizeof(marker))
