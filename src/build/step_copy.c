@@ -188,12 +188,10 @@ static int open_from(struct build *b, const char *from, struct source_root *s, b
 	return 0;
 }
 
+/* s starts as the build's context; --from replaces it. */
 static int source_root_open(struct build *b, const struct copy_args *a, struct source_root *s,
 			    berr_t *err)
 {
-	memset(s, 0, sizeof(*s));
-	s->own.fd = -1;
-	s->c = &b->ctx;
 	return a->from ? open_from(b, a->from, s, err) : 0;
 }
 
