@@ -283,7 +283,7 @@ static int open_dir_in_root(int rootfd, const char *path, const struct tree_copy
 	if (!copy || cur < 0) {
 		if (cur >= 0)
 			close(cur);
-		return err_sys(err, "'%s'", path);
+		return err_sys(err, "destination '%s'", path);
 	}
 	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
 		int next;
@@ -369,7 +369,7 @@ static int copy_match(struct build *b, const struct source_root *s, int rootfd,
 	bool into;
 
 	if (src < 0 || fstat(src, &st) < 0)
-		return err_sys(err, "'%s'", match);
+		return err_sys(err, "source '%s'", match);
 	into = a->dest_is_dir || several || S_ISDIR(st.st_mode) || is_dir_in_root(rootfd, a->dest);
 	snprintf(parent, sizeof(parent), "%.*s", into ? (int)strlen(a->dest) : (int)(slash - a->dest),
 		 a->dest);
