@@ -141,8 +141,9 @@ int fg_prepare(struct fg_container *x, struct store *s, const struct image *img,
 	x->dir_made = true;
 	if (o->userns.size && userns_allocate(x->containers, x->id, &o->userns, err) < 0)
 		return -1;
-	if ((flags & FG_RECORD_USE) && image_use_write(x->dir, img->manifest_digest, img->config_digest,
-				      o->name, err) < 0)
+	if ((flags & FG_RECORD_USE) &&
+	    image_use_write(x->dir, img->manifest_digest, img->config_digest, o->name, !o->rm,
+			    err) < 0)
 		return -1;
 	if (container_rootfs_mount(s, img, x->dir,
 				   &(struct rootfs_opts){ .userns = o->userns, .discard = o->rm },

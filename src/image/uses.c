@@ -19,7 +19,7 @@
 #define USE_FILE "image.json"
 
 int image_use_write(const char *container_dir, const char *manifest,
-		    const char *id, const char *name, berr_t *err)
+		    const char *id, const char *name, bool durable, berr_t *err)
 {
 	cleanup_close int dfd = open(container_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cleanup_free char *text = NULL;
@@ -34,8 +34,9 @@ int image_use_write(const char *container_dir, const char *manifest,
 	if (!text)
 		return err_set(err, ENOMEM, "record the image of '%s': out of memory",
 			       container_dir);
+	/* A --rm container's directory does not outlive it: no fsync. */
 	return fs_write_atomic_at(dfd, USE_FILE, text, strlen(text), 0600,
-				  FS_DURABLE, err);
+				  durable ? FS_DURABLE : FS_VOLATILE, err);
 }
 
 /* One container's record; 0 when it has none (a run killed before it

@@ -5,13 +5,16 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include "common/error.h"
 #include "image/store.h"
 
-/* Record (atomically, durably) that the container in container_dir uses
- * the image with this manifest digest and id; name may be NULL. */
+/* Record (atomically; durably when the container is kept) that the
+ * container in container_dir uses the image with this manifest digest and
+ * id; name may be NULL. */
 int image_use_write(const char *container_dir, const char *manifest,
-		    const char *id, const char *name, berr_t *err);
+		    const char *id, const char *name, bool durable, berr_t *err);
 
 /* [{"container": id, "manifest": digest, "name": name or absent}] for
  * every container that recorded its image.  A damaged record is an error
