@@ -159,19 +159,23 @@ static int plan_cgroup(struct create_run *c, berr_t *err)
 }
 
 /* As runc: a cgroup that already holds processes is someone else's; its
- * processes would be killed with this container. */
+ * processes would be killed with this container.  Checked before anything
+ * is created, so a refusal leaves no directory of ours in any hierarchy
+ * and touches nothing of theirs. */
 static int refuse_populated(struct create_run *c, berr_t *err)
 {
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0;
 
-	if (c->cg.ops->pids(&c->cg, &pids, &n, err) < 0)
-		return -1;
-	if (n > 0) {
-		c->cgroup_created = false; /* not ours to remove */
+	if (c->cg.ops->pids(&c->cg, &pids, &n, err) < 0) {
+		if ((*err)->errnum != ENOENT)
+			return -1;
+		err_free(err); /* not there yet: nobody's */
+		return 0;
+	}
+	if (n > 0)
 		return err_set(err, EBUSY, "cgroup '%s' already has processes (pid %d)",
 			       c->cgroup_path, pids[0]);
-	}
 	return 0;
 }
 
@@ -183,9 +187,11 @@ static int make_cgroup(struct create_run *c, berr_t *err)
 
 	if (!c->cgroup_planned)
 		return 0;
+	if (refuse_populated(c, err) < 0)
+		return err_prefix(err, "linux.cgroupsPath");
 	/* Set first: a create that fails half way is undone too. */
 	c->cgroup_created = true;
-	if (c->cg.ops->create(&c->cg, err) < 0 || refuse_populated(c, err) < 0)
+	if (c->cg.ops->create(&c->cg, err) < 0)
 		return err_prefix(err, "linux.cgroupsPath");
 	if (devices_cgroup_rules(c->spec, &rules, &n, err) < 0)
 		return -1;

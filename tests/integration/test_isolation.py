@@ -278,6 +278,10 @@ def test_cgroup_with_processes_is_refused(rt, bundle):
         assert_one_line_error(res, "already has processes")
         _time.sleep(0.1)
         assert sleeper.poll() is None, "the process already in the cgroup was killed"
+        # Refused before anything was made: no hierarchy got a directory.
+        made = [str(p) for p in Path("/sys/fs/cgroup").glob("*/berth-test/victim")
+                if not str(p).startswith("/sys/fs/cgroup/pids/")]
+        assert made == [], f"the refused create left {made}"
     finally:
         sleeper.kill()
         sleeper.wait()
