@@ -2,6 +2,7 @@
  * it is the runc-compatible runtime, for OCI engines. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -27,7 +28,8 @@ static const struct berth_verb verbs[] = {
 	{ "images", "images [-q] [--no-trunc]", "list images", img_images, 1 },
 	{ "tag", "tag SOURCE TARGET", "give an image another name", img_tag, 1 },
 	{ "rmi", "rmi [-f] [--no-prune] IMAGE...", "remove images (names; unused images)", img_rmi, 1 },
-	{ "inspect", "inspect IMAGE...", "print images as JSON", img_inspect, 1 },
+	{ "inspect", "inspect [--type container|image] NAME...",
+	  "print containers or images as JSON", img_inspect, 1 },
 	{ "import", "import [-c INSTRUCTION]... TARBALL|- [NAME]",
 	  "make an image of a rootfs tarball", img_import, 1 },
 	{ "load", "load [-i FILE|DIR|-]",
@@ -42,6 +44,22 @@ static const struct berth_verb verbs[] = {
 	  "download an image from a registry", img_pull, 1 },
 	{ "push", "push [-q] [--insecure] [--creds U:P] NAME:TAG",
 	  "upload an image to a registry", img_push, 1 },
+	{ "ps", "ps [-a] [-q] [--no-trunc] [--format json]", "list containers", ctr_ps, 1 },
+	{ "start", "start [-a] CONTAINER...", "start stopped containers", ctr_start, 1 },
+	{ "stop", "stop [-t SECONDS] [-s SIGNAL] CONTAINER...",
+	  "stop containers for good (also between restarts)", ctr_stop, 1 },
+	{ "restart", "restart [-t SECONDS] CONTAINER...", "stop and start containers", ctr_restart, 1 },
+	{ "kill", "kill [-s SIGNAL] CONTAINER...", "send a signal to containers", ctr_kill, 1 },
+	{ "rm", "rm [-f] CONTAINER...", "remove containers", ctr_rm, 1 },
+	{ "logs", "logs [-f] [-t] [--since T] [--until T] [--tail N] CONTAINER",
+	  "show a container's output", ctr_logs, 1 },
+	{ "wait", "wait CONTAINER...", "wait for containers to stop, print exit codes", ctr_wait, 125 },
+	{ "rename", "rename CONTAINER NEW_NAME", "rename a container", ctr_rename, 1 },
+	{ "attach", "attach CONTAINER", "attach this terminal to a container", ctr_attach, 1 },
+	{ "exec", "exec [-d] [-i] [-t] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...",
+	  "run a command in a running container", ctr_exec, 126 },
+	{ "__start", "", "", ctr_internal_start, 125 },
+	{ "__cleanup", "", "", ctr_internal_cleanup, 125 },
 };
 
 static void usage(FILE *out)
@@ -49,7 +67,8 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: berth [--root DIR] [--run-root DIR] COMMAND ...\n\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
-		fprintf(out, "  %-46s %s\n", verbs[i].usage, verbs[i].summary);
+		if (*verbs[i].usage) /* the monitor's helpers are not for people */
+			fprintf(out, "  %-46s %s\n", verbs[i].usage, verbs[i].summary);
 	fprintf(out, "  %-46s %s\n  %-46s %s\n  %-46s %s\n",
 		"run [flags] IMAGE [COMMAND...]", "run a container from an image, in the foreground",
 		"runtime ...", "the OCI runtime, with runc's command line",
@@ -120,7 +139,7 @@ static int run_verb(struct berth_globals *g, int argc, char **argv)
 			err_free(&err);
 			return v->error_code;
 		}
-		return 0;
+		return g->exit_code; /* 0, or one passed on (start -a, wait) */
 	}
 	fprintf(stderr, "berth: unknown command '%s'\n", argv[0]);
 	usage(stderr);
@@ -147,12 +166,27 @@ static void ensure_stdio(void)
 
 #define RUN_DEFAULT_ROOT "/run/berth"
 
+/* Monitors run from /, so the roots they are given must not depend on
+ * this command's working directory. */
+static int absolute(const char **dir, char buf[PATH_MAX])
+{
+	char cwd[PATH_MAX];
+
+	if (**dir == '/')
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd)) || snprintf(buf, PATH_MAX, "%s/%s", cwd, *dir) >= PATH_MAX)
+		return -1;
+	*dir = buf;
+	return 0;
+}
+
 /* `berth [global flags] VERB ...` (`berth runtime` keeps its own flags,
  * --root included, and is dispatched before these). */
 static int berth_main(int argc, char **argv)
 {
 	struct berth_globals g = { .root = getenv("BERTH_ROOT"),
 				   .run_root = getenv("BERTH_RUN_ROOT") };
+	static char root_abs[PATH_MAX], run_abs[PATH_MAX];
 	berr_t err = NULL;
 	int i = parse_globals(argc, argv, &g, &err);
 
@@ -165,6 +199,10 @@ static int berth_main(int argc, char **argv)
 		g.root = STORE_DEFAULT_ROOT;
 	if (!g.run_root || !*g.run_root)
 		g.run_root = RUN_DEFAULT_ROOT;
+	if (absolute(&g.root, root_abs) < 0 || absolute(&g.run_root, run_abs) < 0) {
+		fprintf(stderr, "berth: --root or --run-root: path too long\n");
+		return 125;
+	}
 	if (i >= argc) {
 		usage(stderr);
 		return 125;

@@ -186,6 +186,14 @@ static bool same_mount(const struct statx *a, const struct statx *b)
 	return a->stx_dev_major == b->stx_dev_major && a->stx_dev_minor == b->stx_dev_minor;
 }
 
+bool fs_is_mount_point_at(int dirfd, const char *name)
+{
+	struct statx parent, child;
+
+	return where_at(dirfd, ".", 0, &parent) == 0 && where_at(dirfd, name, 0, &child) == 0 &&
+	       !same_mount(&parent, &child);
+}
+
 int fs_copy_data(int in, int out, off_t size, berr_t *err)
 {
 	off_t done = 0;

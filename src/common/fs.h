@@ -4,6 +4,7 @@
 #define BERTH_COMMON_FS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -43,6 +44,9 @@ int fs_write_atomic_at(int dirfd, const char *name, const char *data,
 /* Copy size bytes from the start of in to out: reflinked or copied in the
  * kernel where the filesystem can, else through sendfile. */
 int fs_copy_data(int in, int out, off_t size, berr_t *err);
+
+/* Whether dirfd/name is the root of a mount other than dirfd's. */
+bool fs_is_mount_point_at(int dirfd, const char *name);
 
 /* mkdir -p; existing directories are fine. */
 int fs_mkdir_p(const char *path, mode_t mode, berr_t *err);

@@ -200,6 +200,12 @@ int fg_unmount(struct fg_container *x, berr_t *err)
 	return 0;
 }
 
+void fg_handover(struct fg_container *x)
+{
+	x->mounted = false;
+	x->dir_made = false;
+}
+
 void fg_cleanup(struct fg_container *x, bool rm)
 {
 	berr_t err = NULL;

@@ -39,6 +39,9 @@ int fg_launch(struct fg_container *c, const struct run_options *o, const char *r
 /* Unmount the root filesystem (the writable layer stays in <dir>/upper). */
 int fg_unmount(struct fg_container *c, berr_t *err);
 
+/* The container's monitor owns it now: fg_cleanup leaves it alone. */
+void fg_handover(struct fg_container *c);
+
 /* Unmount, and with rm remove the directory (never while mounted). */
 void fg_cleanup(struct fg_container *c, bool rm);
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "container/userns.h"
+#include "monitor/backoff.h"
 
 struct run_options {
 	const char *image;
@@ -30,6 +31,13 @@ struct run_options {
 	const char *network;  /* "none" (default here) or "host" */
 	char **ulimits;       /* --ulimit nofile=1024:2048 */
 	struct userns_range userns; /* --userns; base set once allocated */
+	/* Kept containers (all but a foreground --rm): */
+	bool detach;                    /* -d */
+	struct restart_policy restart;  /* --restart and --restart-* */
+	int stop_signal;                /* --stop-signal, 0: the image's or SIGTERM */
+	int64_t stop_timeout;           /* --stop-timeout seconds, -1: 10 */
+	int64_t log_max_size;           /* --log-opt max-size, 0: default */
+	int64_t log_max_files;          /* --log-opt max-file, 0: default */
 };
 
 #endif

@@ -43,6 +43,11 @@ int container_start(const char *root, const char *id, berr_t *err);
 int container_run(const struct create_opts *o, bool detach, bool keep,
 		  int *exit_code, berr_t *err);
 
+/* create + start for a caller that keeps the container (berth's monitor):
+ * the init's pid, and with a terminal its pty master, given to the caller
+ * instead of a console socket. */
+int container_run_detached(const struct create_opts *o, struct created *out, berr_t *err);
+
 int container_kill(const char *root, const char *id, int sig, bool all,
 		   berr_t *err);
 int container_delete(const char *root, const char *id, bool force,

@@ -84,3 +84,24 @@ int container_run(const struct create_opts *o, bool detach, bool keep,
 	create_run_cleanup(&c, r < 0);
 	return r;
 }
+
+int container_run_detached(const struct create_opts *o, struct created *out, berr_t *err)
+{
+	struct create_run c;
+	int r;
+
+	create_run_init(&c);
+	c.relay_console = !o->console_socket;
+	c.start_by_sync = true;
+	r = create_run_begin(&c, o, err);
+	if (r == 0)
+		r = create_run_start(&c, err);
+	if (r == 0) {
+		out->pid = c.pid;
+		out->console_master = c.console_master;
+		c.console_master = -1;
+	}
+	cleanup_close_fn(&c.console_master);
+	create_run_cleanup(&c, r < 0);
+	return r;
+}

@@ -12,6 +12,11 @@ struct cli_roots {
  * run / is not found). */
 int cli_run(const struct cli_roots *roots, int argc, char **argv);
 
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli/globals.h"
 #include "common/error.h"
 #include "image/store.h"
 
@@ -23,5 +28,45 @@ int run_pull_parse(const char *arg, enum run_pull *policy, berr_t *err);
  * stderr); the manifest digest pulled in digest. */
 int run_pull(const struct cli_roots *r, const char *image, char digest[DIGEST_MAX],
 	     berr_t *err);
+
+/* Relaying a monitor's frames to this terminal (attach_session.c). */
+struct attach_opts {
+	const char *id;
+	bool tty, input;
+	/* run -d: return once the container runs (or failed to start). */
+	bool until_started;
+	const struct cli_roots *roots;
+};
+
+/* Until the container ends (*code: its exit code), the user detaches
+ * (ctrl-p ctrl-q with a terminal; *code 0), or the monitor goes away. */
+int attach_session(int fd, const struct attach_opts *o, int *code, berr_t *err);
+
+/* A container named by name, id or id prefix, as a loaded view. */
+struct container_view;
+int cli_container_view(const struct berth_globals *g, const char *ref, struct container_view *v,
+		       berr_t *err);
+
+/* Stop (timeout -1, sig 0: the container's own) / start one container. */
+int ctr_stop_one(const struct container_view *v, int64_t timeout, int sig, berr_t *err);
+int ctr_start_one(struct berth_globals *g, const struct container_view *v, berr_t *err);
+
+int ctr_ps(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_stop(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_start(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_restart(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_kill(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_rm(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_logs(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_wait(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_rename(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_port(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_attach(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_exec(struct berth_globals *g, int argc, char **argv, berr_t *err);
+/* inspect of a container; 1 when ref names none (then images are tried). */
+int ctr_inspect_one(struct berth_globals *g, const char *ref, json_t **out, berr_t *err);
+/* The monitor's helpers: `berth __start ID`, `berth __cleanup ID`. */
+int ctr_internal_start(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_internal_cleanup(struct berth_globals *g, int argc, char **argv, berr_t *err);
 
 #endif

@@ -13,6 +13,9 @@
 #include "common/strv.h"
 #include "common/units.h"
 #include "container/foreground.h"
+#include "container/kept.h"
+#include "container/monitor_client.h"
+#include "container/record.h"
 #include "container/run_options.h"
 #include "image/image.h"
 #include "image/store.h"
@@ -20,7 +23,8 @@
 
 enum { R_RM = 256, R_ENVFILE, R_ENTRYPOINT, R_NAME, R_TMPFS, R_READONLY, R_CPUS,
        R_PIDS, R_CAPADD, R_CAPDROP, R_SECOPT, R_NETWORK, R_ULIMIT, R_INIT, R_USERNS,
-       R_PULL };
+       R_PULL, R_RESTART, R_RDELAY, R_RMAXDELAY, R_RMULT, R_RRESET, R_LOGOPT, R_STOPSIG,
+       R_STOPTIMEOUT };
 
 static const struct option opts[] = {
 	{ "rm", no_argument, NULL, R_RM },
@@ -48,6 +52,15 @@ static const struct option opts[] = {
 	{ "init", no_argument, NULL, R_INIT },
 	{ "userns", required_argument, NULL, R_USERNS },
 	{ "pull", required_argument, NULL, R_PULL },
+	{ "detach", no_argument, NULL, 'd' },
+	{ "restart", required_argument, NULL, R_RESTART },
+	{ "restart-delay", required_argument, NULL, R_RDELAY },
+	{ "restart-max-delay", required_argument, NULL, R_RMAXDELAY },
+	{ "restart-multiplier", required_argument, NULL, R_RMULT },
+	{ "restart-reset-after", required_argument, NULL, R_RRESET },
+	{ "log-opt", required_argument, NULL, R_LOGOPT },
+	{ "stop-signal", required_argument, NULL, R_STOPSIG },
+	{ "stop-timeout", required_argument, NULL, R_STOPTIMEOUT },
 	{ 0 },
 };
 
@@ -79,9 +92,62 @@ static int security_opt(struct run_options *o, berr_t *err)
 	return 0;
 }
 
+static int restart_mode(struct run_options *o, berr_t *err)
+{
+	if (restart_policy_parse_mode(optarg, &o->restart) < 0)
+		return err_set(err, EINVAL, "--restart '%s': expected no, on-failure[:N], always or unless-stopped",
+			       optarg);
+	return 0;
+}
+
+static int duration(const char *flag, uint64_t *out, berr_t *err)
+{
+	int64_t ns;
+
+	if (units_parse_duration(optarg, flag, &ns, err) < 0)
+		return -1;
+	if (ns <= 0)
+		return err_set(err, EINVAL, "%s '%s': must be more than zero", flag, optarg);
+	*out = (uint64_t)ns;
+	return 0;
+}
+
+static int multiplier(struct run_options *o, berr_t *err)
+{
+	char *end;
+
+	o->restart.multiplier = strtod(optarg, &end);
+	if (*end || end == optarg || !(o->restart.multiplier >= 1.0 && o->restart.multiplier <= 100.0))
+		return err_set(err, EINVAL, "--restart-multiplier '%s': expected a number from 1 to 100",
+			       optarg);
+	return 0;
+}
+
+/* docker's json-file options, for berth's log: max-size and max-file. */
+static int log_opt(struct run_options *o, berr_t *err)
+{
+	if (!strncmp(optarg, "max-size=", 9))
+		return units_parse_bytes(optarg + 9, "--log-opt max-size", &o->log_max_size, err) < 0 ||
+			       o->log_max_size < 4096
+			       ? err_set(err, EINVAL, "--log-opt '%s': max-size must be at least 4k", optarg)
+			       : 0;
+	if (!strncmp(optarg, "max-file=", 9))
+		return units_parse_int(optarg + 9, "--log-opt max-file", 1, 1000, &o->log_max_files, err);
+	return err_set(err, EINVAL, "--log-opt '%s': expected max-size=SIZE or max-file=N", optarg);
+}
+
 static int parse_flag(int c, struct run_options *o, berr_t *err)
 {
 	switch (c) {
+	case 'd': o->detach = true; return 0;
+	case R_RESTART: return restart_mode(o, err);
+	case R_RDELAY: return duration("--restart-delay", &o->restart.delay_ns, err);
+	case R_RMAXDELAY: return duration("--restart-max-delay", &o->restart.max_delay_ns, err);
+	case R_RMULT: return multiplier(o, err);
+	case R_RRESET: return duration("--restart-reset-after", &o->restart.reset_ns, err);
+	case R_LOGOPT: return log_opt(o, err);
+	case R_STOPSIG: return units_parse_signal(optarg, &o->stop_signal, err);
+	case R_STOPTIMEOUT: return units_parse_int(optarg, "--stop-timeout", 0, 86400, &o->stop_timeout, err);
 	case R_RM: o->rm = true; return 0;
 	case 'i': o->interactive = true; return 0;
 	case 't': o->tty = true; return 0;
@@ -116,7 +182,7 @@ static int parse(int argc, char **argv, struct run_options *o, enum run_pull *pu
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ite:w:u:h:v:m:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+idte:w:u:h:v:m:", opts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return err_set(err, EINVAL, "run: unknown flag or missing value in '%s'",
 				       argv[optind - 1]);
@@ -127,6 +193,10 @@ static int parse(int argc, char **argv, struct run_options *o, enum run_pull *pu
 		return err_set(err, EINVAL, "run: expected an image (berth run [flags] IMAGE [COMMAND...])");
 	o->image = argv[optind];
 	o->command = argv + optind + 1;
+	if (o->rm && o->restart.mode != RESTART_NO)
+		return err_set(err, EINVAL, "run: --restart and --rm conflict (a removed container cannot be restarted)");
+	if (o->restart.max_delay_ns < o->restart.delay_ns)
+		return err_set(err, EINVAL, "run: --restart-max-delay is shorter than --restart-delay");
 	return 0;
 }
 
@@ -183,9 +253,39 @@ static int prepare(struct store *s, struct image *img, const struct cli_roots *r
 	return fg_prepare(c, s, img, o, FG_RECORD_USE | FG_TEMPLATES, err);
 }
 
+/* A kept container: recorded, named, handed to its monitor; then either
+ * its id printed (-d) or its output relayed until it ends. */
+static int run_kept(const struct cli_roots *r, struct run_options *o, struct fg_container *c,
+		    int *code, berr_t *err)
+{
+	cleanup_close int client = -1;
+	bool named = false;
+
+	if (o->name) {
+		if (container_name_reserve(r->store, o->name, c->id, err) < 0)
+			return -1;
+		named = true;
+	}
+	if (kept_create(c, o, o->image, r->run, err) < 0 ||
+	    monitor_spawn(r->store, r->run, c->id, &client, err) < 0) {
+		if (named)
+			container_name_release(r->store, o->name, c->id);
+		return -1;
+	}
+	fg_handover(c);
+	struct attach_opts ao = { .id = c->id, .tty = o->tty, .input = o->interactive,
+				  .until_started = o->detach, .roots = r };
+
+	if (attach_session(client, &ao, code, err) < 0)
+		return -1;
+	if (o->detach && *code == 0)
+		printf("%s\n", c->id);
+	return 0;
+}
+
 int cli_run(const struct cli_roots *roots, int argc, char **argv)
 {
-	struct run_options o = { .network = "none" };
+	struct run_options o = { .network = "none", .stop_timeout = -1 };
 	struct store s = { .rootfd = -1 };
 	struct image img = { 0 };
 	struct fg_container c = { 0 };
@@ -193,12 +293,16 @@ int cli_run(const struct cli_roots *roots, int argc, char **argv)
 	berr_t err = NULL;
 	int code = 0;
 
+	restart_policy_default(&o.restart);
 	if (parse(argc, argv, &o, &pull, &err) < 0 || prepare(&s, &img, roots, &o, pull, &c, &err) < 0 ||
-	    fg_launch(&c, &o, roots->run, &code, &err) < 0) {
+	    (o.rm && !o.detach ? fg_launch(&c, &o, roots->run, &code, &err)
+			       : run_kept(roots, &o, &c, &code, &err)) < 0) {
 		code = fg_failure_code(err);
 		fprintf(stderr, "berth: %s\n", err_msg(err));
 	}
-	fg_cleanup(&c, o.rm);
+	/* Only what no monitor took over: a foreground --rm container, or a
+	 * kept one whose start failed before its monitor existed. */
+	fg_cleanup(&c, true);
 	image_clear(&img);
 	store_close(&s);
 	clear_options(&o);

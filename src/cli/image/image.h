@@ -14,15 +14,11 @@
 
 #include <jansson.h>
 
+#include "cli/globals.h"
 #include "common/error.h"
 #include "image/image.h"
 #include "image/store.h"
 
-/* The global flags given before the verb. */
-struct berth_globals {
-	const char *root;     /* --root, $BERTH_ROOT, or /var/lib/berth */
-	const char *run_root; /* --run-root, $BERTH_RUN_ROOT (later layers) */
-};
 
 int img_images(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int img_tag(struct berth_globals *g, int argc, char **argv, berr_t *err);

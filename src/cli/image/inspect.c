@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/container/container.h"
 #include "image/store_internal.h"
 
 static json_t *strv_json(char **v)
@@ -99,23 +100,36 @@ int img_inspect(struct berth_globals *g, int argc, char **argv, berr_t *err)
 	};
 	json_t *out;
 	struct store s;
+	const char *type = "";
 	int c, r = 0;
 
 	while ((c = img_getopt(argc, argv, "", opts)) != -1) {
-		if (c == 't' && strcmp(optarg, "image") != 0)
-			return err_set(err, EINVAL, "inspect: --type '%s': only images can be inspected yet", optarg);
+		if (c == 't' && strcmp(optarg, "image") && strcmp(optarg, "container"))
+			return err_set(err, EINVAL, "inspect: --type '%s': expected image or container", optarg);
 		if (c != 't')
 			return img_bad_flag("inspect", c, argv, err);
+		type = optarg;
 	}
 	if (optind >= argc)
-		return err_set(err, EINVAL, "inspect: expected at least one image (usage: berth inspect IMAGE...)");
+		return err_set(err, EINVAL, "inspect: expected at least one container or image (usage: berth inspect NAME...)");
 	if (store_open(g->root, &s, err) < 0)
 		return -1;
 	out = json_array();
 	if (!out)
 		r = err_set(err, ENOMEM, "inspect: out of memory");
-	for (int i = optind; r == 0 && i < argc; i++)
-		r = inspect_one(&s, argv[i], out, err);
+	for (int i = optind; r == 0 && i < argc; i++) {
+		json_t *ctr = NULL;
+
+		/* Containers first, as docker: a container and an image may
+		 * share a name. */
+		r = strcmp(type, "image") ? ctr_inspect_one(g, argv[i], &ctr, err) : 1;
+		if (r == 1 && !strcmp(type, "container"))
+			r = err_set(err, ENOENT, "no such container: %s", argv[i]);
+		else if (r == 1)
+			r = inspect_one(&s, argv[i], out, err);
+		else if (r == 0)
+			json_array_append_new(out, ctr);
+	}
 	if (r == 0)
 		r = img_print_json(out, err);
 	json_decref(out);

@@ -1,0 +1,81 @@
+/* `berth start [-a] CONTAINER...`: a new monitor for a stopped container
+ * (its writable layer, record and log are kept); -a attaches. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/container/container.h"
+#include "cli/image/image.h"
+#include "common/cleanup.h"
+#include "container/monitor_client.h"
+#include "container/status.h"
+
+static const struct option opts[] = {
+	{ "attach", no_argument, NULL, 'a' },
+	{ 0 },
+};
+
+static int start(struct berth_globals *g, const struct container_view *v, bool attach,
+		 int *code, berr_t *err)
+{
+	struct cli_roots roots = { .store = g->root, .run = g->run_root };
+	json_t *cfg = json_object_get(v->rec, "Config");
+	struct attach_opts ao = { .id = v->paths.id, .tty = json_is_true(json_object_get(cfg, "Tty")),
+				  .input = attach && json_is_true(json_object_get(cfg, "OpenStdin")),
+				  .until_started = !attach, .roots = &roots };
+	cleanup_close int client = -1;
+
+	*code = 0;
+	if (v->monitor_alive)
+		return 0;
+	if (!strcmp(v->status, "dead") && v->pid)
+		return err_set(err, EBUSY, "container %.12s still runs without its monitor; stop it first",
+			       v->paths.id);
+	if (monitor_spawn(g->root, g->run_root, v->paths.id, &client, err) < 0 ||
+	    attach_session(client, &ao, code, err) < 0)
+		return -1;
+	if (!attach && *code)
+		return err_set(err, ECANCELED, "container %.12s did not start", v->paths.id);
+	return 0;
+}
+
+int ctr_start_one(struct berth_globals *g, const struct container_view *v, berr_t *err)
+{
+	int code;
+
+	return start(g, v, false, &code, err);
+}
+
+int ctr_start(struct berth_globals *g, int argc, char **argv, berr_t *err)
+{
+	bool attach = false;
+	int c, code = 0, failed = 0;
+
+	while ((c = img_getopt(argc, argv, "a", opts)) != -1) {
+		if (c != 'a')
+			return img_bad_flag("start", c, argv, err);
+		attach = true;
+	}
+	if (optind >= argc)
+		return err_set(err, EINVAL, "start: expected a container");
+	if (attach && argc - optind > 1)
+		return err_set(err, EINVAL, "start: -a takes one container");
+	for (int i = optind; i < argc; i++) {
+		struct container_view v;
+		berr_t e = NULL;
+
+		if (cli_container_view(g, argv[i], &v, &e) < 0 || start(g, &v, attach, &code, &e) < 0) {
+			err_print(stderr, "berth", e);
+			failed++;
+		} else if (!attach) {
+			printf("%s\n", argv[i]);
+		}
+		err_free(&e);
+		container_view_clear(&v);
+	}
+	if (failed)
+		return err_set(err, EIO, "start: %d of %d containers failed", failed, argc - optind);
+	g->exit_code = attach ? code : 0;
+	return 0;
+}

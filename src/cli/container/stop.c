@@ -1,0 +1,90 @@
+/* `berth stop [-t SECONDS] [-s SIGNAL] CONTAINER...` and `berth restart`:
+ * the monitor sends the stop signal, waits, kills, and ends; a container
+ * waiting between restart attempts is stopped at once, for good. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/container/container.h"
+#include "cli/image/image.h"
+#include "common/units.h"
+#include "container/monitor_client.h"
+#include "container/status.h"
+
+static const struct option opts[] = {
+	{ "time", required_argument, NULL, 't' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "signal", required_argument, NULL, 's' },
+	{ 0 },
+};
+
+int ctr_stop_one(const struct container_view *v, int64_t timeout, int sig, berr_t *err)
+{
+	json_t *cfg = json_object_get(v->rec, "Config");
+
+	if (!v->monitor_alive)
+		return 0;
+	if (timeout < 0)
+		timeout = json_integer_value(json_object_get(cfg, "StopTimeout"));
+	if (!sig)
+		sig = (int)json_integer_value(json_object_get(cfg, "StopSignal"));
+	if (monitor_stop(v->paths.run_dir, (unsigned)timeout, sig > 0 ? sig : 15, err) < 0)
+		return (*err)->errnum == ESRCH ? (err_free(err), 0) : -1;
+	return 0;
+}
+
+/* The view from before the stop is stale. */
+static int restart_one(struct berth_globals *g, struct container_view *v, berr_t *err)
+{
+	char id[CONTAINER_ID_LEN + 1];
+
+	memcpy(id, v->paths.id, sizeof(id));
+	container_view_clear(v);
+	if (container_view_load(g->root, g->run_root, id, v, err) < 0)
+		return -1;
+	return ctr_start_one(g, v, err);
+}
+
+static int each(struct berth_globals *g, int argc, char **argv, bool restart, berr_t *err)
+{
+	int64_t timeout = -1;
+	int sig = 0, c, failed = 0;
+
+	while ((c = img_getopt(argc, argv, "t:s:", opts)) != -1) {
+		if (c == 't' && units_parse_int(optarg, "-t", 0, 86400, &timeout, err) < 0)
+			return -1;
+		if (c == 's' && units_parse_signal(optarg, &sig, err) < 0)
+			return -1;
+		if (c != 't' && c != 's')
+			return img_bad_flag(argv[0], c, argv, err);
+	}
+	if (optind >= argc)
+		return err_set(err, EINVAL, "%s: expected a container", argv[0]);
+	for (int i = optind; i < argc; i++) {
+		struct container_view v;
+		berr_t e = NULL;
+
+		if (cli_container_view(g, argv[i], &v, &e) < 0 || ctr_stop_one(&v, timeout, sig, &e) < 0 ||
+		    (restart && restart_one(g, &v, &e) < 0)) {
+			err_print(stderr, "berth", e);
+			failed++;
+		} else {
+			printf("%s\n", argv[i]);
+		}
+		err_free(&e);
+		container_view_clear(&v);
+	}
+	return failed ? err_set(err, EIO, "%s: %d of %d containers failed", argv[0], failed,
+				argc - optind)
+		      : 0;
+}
+
+int ctr_stop(struct berth_globals *g, int argc, char **argv, berr_t *err)
+{
+	return each(g, argc, argv, false, err);
+}
+
+int ctr_restart(struct berth_globals *g, int argc, char **argv, berr_t *err)
+{
+	return each(g, argc, argv, true, err);
+}

@@ -1,0 +1,179 @@
+/* The berth side of the monitor protocol (see monitor_client.h). */
+#include "container/monitor_client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/proc.h"
+
+/* berth-monitor lives next to the berth binary. */
+static int monitor_paths(char self[PATH_MAX], char monitor[PATH_MAX], berr_t *err)
+{
+	ssize_t n = readlink("/proc/self/exe", self, PATH_MAX - 1);
+	char *slash;
+
+	if (n < 0)
+		return err_sys(err, "find the berth binary");
+	self[n] = 0;
+	slash = strrchr(self, '/');
+	if (snprintf(monitor, PATH_MAX, "%.*s/berth-monitor", (int)(slash - self), self) >=
+	    PATH_MAX)
+		return err_set(err, ENAMETOOLONG, "path of berth-monitor too long");
+	if (access(monitor, X_OK) < 0)
+		return err_sys(err, "%s", monitor);
+	return 0;
+}
+
+/* In the grandchild: stdio to /dev/null (stderr to the run directory's
+ * monitor.err), everything else closed but the client. */
+static void monitor_exec(const char *run_dir, char *const argv[], int client)
+{
+	char errpath[PATH_MAX + 16];
+	int null = open("/dev/null", O_RDWR), errfd;
+	sigset_t none;
+
+	snprintf(errpath, sizeof(errpath), "%s/monitor.err", run_dir);
+	errfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    dup2(errfd >= 0 ? errfd : null, 2) < 0 || chdir("/") < 0)
+		_exit(125);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fcntl(client, F_SETFD, 0);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+int monitor_spawn(const char *root, const char *run_root, const char *id, int *client,
+		  berr_t *err)
+{
+	char self[PATH_MAX], monitor[PATH_MAX], run_dir[PATH_MAX], fdtext[16];
+	int sv[2], status;
+	pid_t pid;
+
+	if (monitor_paths(self, monitor, err) < 0)
+		return -1;
+	snprintf(run_dir, sizeof(run_dir), "%s/containers/%s", run_root, id);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return err_sys(err, "socketpair for the monitor");
+	snprintf(fdtext, sizeof(fdtext), "%d", sv[1]);
+	char *argv[] = { monitor, self, (char *)root, (char *)run_root, (char *)id, fdtext, NULL };
+
+	pid = fork();
+	if (pid == 0) {
+		/* A session of its own, and the parent gone at once: the
+		 * monitor is nobody's child in berth and outlives this
+		 * command, its terminal and its process group. */
+		if (setsid() < 0)
+			_exit(125);
+		pid_t grandchild = fork();
+
+		if (grandchild != 0)
+			_exit(grandchild < 0 ? 125 : 0);
+		monitor_exec(run_dir, argv, sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0 || proc_wait(pid, &status, err) < 0 || status != 0) {
+		close(sv[0]);
+		return pid < 0 ? err_sys(err, "fork the monitor") : -1;
+	}
+	*client = sv[0];
+	return 0;
+}
+
+int monitor_connect(const char *run_dir, const char *hello, int *fd, berr_t *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	cleanup_close int dir = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	size_t len = strlen(hello);
+
+	if (dir < 0 || s < 0)
+		return err_sys(err, "the container's monitor (%s)", run_dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/monitor.sock", dir);
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return err_set(err, errno == ENOENT || errno == ECONNREFUSED ? ESRCH : errno,
+			       "the container's monitor is not running (%s)", strerror(errno));
+	if (write(s, hello, len) != (ssize_t)len || write(s, "\n", 1) != 1)
+		return err_sys(err, "talk to the container's monitor");
+	*fd = s;
+	s = -1;
+	return 0;
+}
+
+static int read_full(int fd, void *buf, size_t len, berr_t *err)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, (char *)buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_sys(err, "read from the container's monitor");
+		if (n == 0)
+			return done ? err_set(err, EPROTO, "the container's monitor went away mid-frame") : 1;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int monitor_frame_read(int fd, struct frame *f, berr_t *err)
+{
+	unsigned char h[FRAME_HEADER];
+	int r = read_full(fd, h, sizeof(h), err);
+
+	if (r != 0)
+		return r;
+	f->type = h[0];
+	f->len = frame_length(h);
+	if (f->len > FRAME_DATA_MAX)
+		return err_set(err, EPROTO, "the container's monitor sent a frame of %zu bytes", f->len);
+	r = read_full(fd, f->data, f->len, err);
+	if (r == 1)
+		return err_set(err, EPROTO, "the container's monitor went away mid-frame");
+	f->data[f->len] = 0;
+	return r;
+}
+
+int monitor_frame_write(int fd, int type, const void *data, size_t len, berr_t *err)
+{
+	unsigned char h[FRAME_HEADER];
+	struct iovec iov[2] = { { h, sizeof(h) }, { (void *)data, len } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	frame_header(h, (enum frame_type)type, len);
+	while (sendmsg(fd, &msg, MSG_NOSIGNAL) != (ssize_t)(sizeof(h) + len))
+		if (errno != EINTR)
+			return err_sys(err, "write to the container's monitor");
+	return 0;
+}
+
+int monitor_stop(const char *run_dir, unsigned timeout_s, int sig, berr_t *err)
+{
+	char hello[64];
+	cleanup_close int fd = -1;
+	char buf[64];
+
+	snprintf(hello, sizeof(hello), "stop %u %d", timeout_s, sig);
+	if (monitor_connect(run_dir, hello, &fd, err) < 0)
+		return -1;
+	/* The monitor holds the connection until it exits. */
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n == 0 || (n < 0 && errno != EINTR))
+			return 0;
+	}
+}

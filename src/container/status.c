@@ -1,0 +1,60 @@
+/* A kept container's current status (see status.h). */
+#include "container/status.h"
+
+#include <string.h>
+
+#include "common/proc.h"
+
+static const char *state_str(json_t *state, const char *key)
+{
+	const char *s = json_string_value(json_object_get(state, key));
+
+	return s ? s : "";
+}
+
+/* state.json says what the monitor last knew; a monitor that is gone
+ * without writing "exited" was killed, and the container may still run. */
+static void derive(struct container_view *v)
+{
+	const char *status = state_str(v->state, "Status");
+	pid_t mpid = (pid_t)json_integer_value(json_object_get(v->state, "MonitorPid"));
+	uint64_t mstart = (uint64_t)json_integer_value(json_object_get(v->state, "MonitorStartTime"));
+	pid_t pid = (pid_t)json_integer_value(json_object_get(v->state, "Pid"));
+
+	v->monitor_alive = mpid > 0 && proc_is_alive(mpid, mstart);
+	if (!*status || !strcmp(status, "created"))
+		v->status = v->monitor_alive ? "created" : (*status ? "dead" : "created");
+	else if (!strcmp(status, "exited"))
+		v->status = "exited";
+	else if (v->monitor_alive)
+		v->status = !strcmp(status, "restarting") ? "restarting" : "running";
+	else
+		v->status = "dead";
+	v->pid = !strcmp(v->status, "running") && pid > 0 && proc_is_alive(pid, 0) ? pid : 0;
+}
+
+int container_view_load(const char *root, const char *run_root, const char *id,
+			struct container_view *v, berr_t *err)
+{
+	memset(v, 0, sizeof(*v));
+	if (container_paths(root, run_root, id, &v->paths, err) < 0 ||
+	    container_record_load(v->paths.dir, &v->rec, err) < 0 ||
+	    container_state_load(v->paths.dir, &v->state, err) < 0)
+		return -1;
+	if (!v->state)
+		v->state = json_object();
+	derive(v);
+	return 0;
+}
+
+void container_view_clear(struct container_view *v)
+{
+	json_decref(v->rec);
+	json_decref(v->state);
+	v->rec = v->state = NULL;
+}
+
+bool container_view_active(const struct container_view *v)
+{
+	return v->monitor_alive;
+}

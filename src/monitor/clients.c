@@ -1,0 +1,201 @@
+/* Clients of the monitor socket (protocol in frames.h): attach clients get
+ * the container's output and may send input; stop clients wait for the
+ * monitor's end. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "monitor/frames.h"
+#include "monitor/monitor.h"
+
+void client_drop(struct client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->in);
+	*c = (struct client){ .fd = -1 };
+}
+
+void client_add(struct monitor *m, int fd, bool attached)
+{
+	for (int i = 0; i < MONITOR_MAX_CLIENTS; i++) {
+		struct client *c = &m->clients[i];
+
+		if (c->fd >= 0)
+			continue;
+		c->in = malloc(FRAME_HEADER + FRAME_DATA_MAX);
+		if (!c->in)
+			break;
+		c->fd = fd;
+		c->handshaken = c->attached = attached;
+		c->len = 0;
+		return;
+	}
+	close(fd); /* too many clients: refused by closing */
+}
+
+void clients_accept(struct monitor *m)
+{
+	int fd = accept4(m->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd >= 0)
+		client_add(m, fd, false);
+}
+
+/* Output is sent without blocking: a client that cannot keep up is
+ * dropped rather than allowed to stall the container (the log keeps
+ * everything). */
+void clients_broadcast(struct monitor *m, int type, const void *data, size_t len)
+{
+	unsigned char h[FRAME_HEADER];
+
+	frame_header(h, (enum frame_type)type, len);
+	for (int i = 0; i < MONITOR_MAX_CLIENTS; i++) {
+		struct client *c = &m->clients[i];
+		struct iovec iov[2] = { { h, sizeof(h) }, { (void *)data, len } };
+		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+
+		if (c->fd < 0 || !c->attached)
+			continue;
+		if (sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)(sizeof(h) + len))
+			client_drop(c);
+	}
+}
+
+void monitor_write_stdin(struct monitor *m, const unsigned char *data, size_t len)
+{
+	if (m->pty >= 0) {
+		while (len > 0) {
+			ssize_t w = write(m->pty, data, len);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return;
+			data += w;
+			len -= (size_t)w;
+		}
+		return;
+	}
+	if (m->stdin_w < 0 || m->pending_len)
+		return;
+	ssize_t w = write(m->stdin_w, data, len);
+
+	if (w < 0 && errno != EAGAIN)
+		return;
+	if (w < 0)
+		w = 0;
+	if ((size_t)w < len && (m->pending = malloc(len - (size_t)w))) {
+		/* Kept until the pipe has room; no more input is read from
+		 * clients until then. */
+		memcpy(m->pending, data + w, len - (size_t)w);
+		m->pending_len = len - (size_t)w;
+		m->pending_off = 0;
+	}
+}
+
+static void resize(struct monitor *m, const unsigned char *data, size_t len)
+{
+	char text[32];
+	unsigned rows, cols;
+
+	if (m->pty < 0 || len >= sizeof(text))
+		return;
+	memcpy(text, data, len);
+	text[len] = 0;
+	if (sscanf(text, "%u %u", &rows, &cols) != 2 || rows > 10000 || cols > 10000)
+		return;
+	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+
+	ioctl(m->pty, TIOCSWINSZ, &ws);
+}
+
+static void frame(struct monitor *m, int type, const unsigned char *data, size_t len)
+{
+	switch (type) {
+	case FRAME_STDIN:
+		monitor_write_stdin(m, data, len);
+		break;
+	case FRAME_STDIN_EOF:
+		if (m->stdin_w >= 0 && !m->pending_len) {
+			close(m->stdin_w);
+			m->stdin_w = -1;
+		}
+		break;
+	case FRAME_RESIZE:
+		resize(m, data, len);
+		break;
+	}
+}
+
+/* "attach" or "stop <seconds> <signal>". */
+static int handshake(struct monitor *m, struct client *c)
+{
+	unsigned char *nl = memchr(c->in, '\n', c->len);
+	unsigned timeout;
+	int sig;
+	char line[64];
+
+	if (!nl)
+		return c->len >= sizeof(line) ? -1 : 0;
+	size_t n = (size_t)(nl - c->in);
+
+	memcpy(line, c->in, n);
+	line[n] = 0;
+	memmove(c->in, nl + 1, c->len - n - 1);
+	c->len -= n + 1;
+	c->handshaken = true;
+	if (!strcmp(line, "attach")) {
+		c->attached = true;
+		return 0;
+	}
+	if (sscanf(line, "stop %u %d", &timeout, &sig) == 2 && sig > 0 && sig < 65) {
+		c->stopper = true;
+		monitor_request_stop(m, timeout, sig);
+		return 0;
+	}
+	return -1;
+}
+
+/* Frames already received; input waits while stdin is full. */
+void clients_process(struct monitor *m, struct client *c)
+{
+	while (c->fd >= 0 && c->attached && c->len >= FRAME_HEADER && !m->pending_len) {
+		size_t len = frame_length(c->in);
+
+		if (len > FRAME_DATA_MAX) {
+			client_drop(c);
+			return;
+		}
+		if (c->len < FRAME_HEADER + len)
+			return;
+		frame(m, c->in[0], c->in + FRAME_HEADER, len);
+		memmove(c->in, c->in + FRAME_HEADER + len, c->len - FRAME_HEADER - len);
+		c->len -= FRAME_HEADER + len;
+	}
+}
+
+void clients_read(struct monitor *m, struct client *c)
+{
+	ssize_t n = read(c->fd, c->in + c->len, FRAME_HEADER + FRAME_DATA_MAX - c->len);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		client_drop(c);
+		return;
+	}
+	c->len += (size_t)n;
+	if (!c->handshaken && handshake(m, c) < 0) {
+		client_drop(c);
+		return;
+	}
+	clients_process(m, c);
+}

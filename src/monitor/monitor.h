@@ -1,0 +1,80 @@
+/* berth-monitor: the small process that keeps one container.
+ *
+ * It is the parent (subreaper) of the container's init, holds its stdio,
+ * writes its log, records its state and applies its restart policy, and
+ * outlives the berth command that started it.  It links only libc (musl in
+ * the release build, so its resident set stays tens of kilobytes) and runs
+ * `berth __start ID` / `berth __cleanup ID` for everything that needs the
+ * runtime, the store or the network.
+ *
+ *   berth-monitor BERTH ROOT RUN_ROOT ID [CLIENT_FD]
+ *
+ * CLIENT_FD, when given, is an already connected attach client (the
+ * `berth run` that spawned it) that also receives the first start's result.
+ */
+#ifndef BERTH_MONITOR_MONITOR_H
+#define BERTH_MONITOR_MONITOR_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "monitor/conf.h"
+#include "monitor/log_writer.h"
+#include "monitor/state_file.h"
+
+#define MONITOR_MAX_CLIENTS 32
+
+struct client {
+	int fd;
+	bool handshaken, attached, stopper;
+	size_t len;
+	unsigned char *in; /* FRAME_HEADER + FRAME_DATA_MAX */
+};
+
+enum phase { PHASE_STARTING, PHASE_RUNNING, PHASE_BACKOFF, PHASE_STOPPING };
+
+struct monitor {
+	const char *berth, *root, *run_root, *id;
+	int store_dir, run_dir;
+	struct monitor_conf conf;
+	struct monitor_state st;
+	struct log_file log;
+	struct log_stream out, err;
+	int out_fd, err_fd, pty, stdin_w;
+	int sig_fd, listen_fd, timer_fd, chan_fd;
+	pid_t helper;
+	enum phase phase;
+	bool started_once, stop_requested;
+	unsigned attempt, stop_timeout_s;
+	int stop_signal;
+	struct timespec run_began;
+	pid_t early_pid; /* an init reaped before its helper reported it */
+	int early_status;
+	unsigned char *pending; /* stdin the container has not read yet */
+	size_t pending_len, pending_off;
+	struct client clients[MONITOR_MAX_CLIENTS];
+};
+
+/* Clients (clients.c). */
+void clients_accept(struct monitor *m);
+void clients_read(struct monitor *m, struct client *c);
+void clients_process(struct monitor *m, struct client *c);
+void clients_broadcast(struct monitor *m, int type, const void *data, size_t len);
+void client_add(struct monitor *m, int fd, bool attached);
+void client_drop(struct client *c);
+void monitor_request_stop(struct monitor *m, unsigned timeout_s, int sig);
+void monitor_write_stdin(struct monitor *m, const unsigned char *data, size_t len);
+
+/* Output (output.c). */
+void output_drain(struct monitor *m, int fd, struct log_stream *s);
+void output_flush(struct monitor *m);
+
+/* Records a failure of the monitor itself in state.json's Error. */
+void monitor_fail(struct monitor *m, const char *what);
+void monitor_save(struct monitor *m);
+void monitor_now(char buf[40]);
+
+#endif
