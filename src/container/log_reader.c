@@ -15,7 +15,7 @@
 #define LOG_READ_MAX ((size_t)1 << 32)
 
 /* "2026-11-22T02:44:00.123456789Z" */
-static int parse_time(const char *s, size_t len, struct timespec *t)
+int log_time_parse(const char *s, size_t len, struct timespec *t)
 {
 	struct tm tm = { 0 };
 	char frac[10] = "000000000";
@@ -44,7 +44,7 @@ int log_entry_parse(const char *line, size_t len, struct log_entry *e)
 	const char *sp = memchr(line, ' ', len);
 
 	if (!sp || (size_t)(sp - line) >= sizeof(e->stamp) ||
-	    parse_time(line, (size_t)(sp - line), &e->time) < 0)
+	    log_time_parse(line, (size_t)(sp - line), &e->time) < 0)
 		return -1;
 	memcpy(e->stamp, line, (size_t)(sp - line));
 	e->stamp[sp - line] = 0;

@@ -18,6 +18,9 @@ struct log_entry {
 	size_t len;
 };
 
+/* "2026-11-22T02:44:00.123456789Z" (fraction optional, UTC only). */
+int log_time_parse(const char *s, size_t len, struct timespec *t);
+
 /* One line of the log (without its newline); -1 when it is not an entry. */
 int log_entry_parse(const char *line, size_t len, struct log_entry *e);
 

@@ -30,7 +30,10 @@ static void derive(struct container_view *v)
 		v->status = !strcmp(status, "restarting") ? "restarting" : "running";
 	else
 		v->status = "dead";
-	v->pid = !strcmp(v->status, "running") && pid > 0 && proc_is_alive(pid, 0) ? pid : 0;
+	/* A dead container's init may still run, unmonitored. */
+	v->pid = (!strcmp(v->status, "running") || !strcmp(v->status, "dead")) && pid > 0 &&
+			 proc_is_alive(pid, 0)
+		 ? pid : 0;
 }
 
 int container_view_load(const char *root, const char *run_root, const char *id,

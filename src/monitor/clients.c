@@ -106,15 +106,23 @@ static void resize(struct monitor *m, const unsigned char *data, size_t len)
 	char text[32];
 	unsigned rows, cols;
 
-	if (m->pty < 0 || len >= sizeof(text))
+	if (len >= sizeof(text))
 		return;
 	memcpy(text, data, len);
 	text[len] = 0;
 	if (sscanf(text, "%u %u", &rows, &cols) != 2 || rows > 10000 || cols > 10000)
 		return;
-	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+	m->rows = (unsigned short)rows;
+	m->cols = (unsigned short)cols;
+	monitor_apply_size(m);
+}
 
-	ioctl(m->pty, TIOCSWINSZ, &ws);
+void monitor_apply_size(struct monitor *m)
+{
+	struct winsize ws = { .ws_row = m->rows, .ws_col = m->cols };
+
+	if (m->pty >= 0 && m->rows)
+		ioctl(m->pty, TIOCSWINSZ, &ws);
 }
 
 static void frame(struct monitor *m, int type, const unsigned char *data, size_t len)

@@ -268,6 +268,7 @@ static void channel_read(struct monitor *m)
 	if (cm && cm->cmsg_type == SCM_RIGHTS) {
 		memcpy(&m->pty, CMSG_DATA(cm), sizeof(int));
 		fcntl(m->pty, F_SETFL, O_NONBLOCK);
+		monitor_apply_size(m);
 	}
 	if (sscanf(buf, "ok %d", &pid) == 1 && pid > 0)
 		running(m, pid);

@@ -51,6 +51,7 @@ struct monitor {
 	unsigned attempt, stop_timeout_s;
 	int stop_signal;
 	struct timespec run_began;
+	unsigned short rows, cols; /* the last size a client asked for */
 	pid_t early_pid; /* an init reaped before its helper reported it */
 	int early_status;
 	unsigned char *pending; /* stdin the container has not read yet */
@@ -67,6 +68,8 @@ void client_add(struct monitor *m, int fd, bool attached);
 void client_drop(struct client *c);
 void monitor_request_stop(struct monitor *m, unsigned timeout_s, int sig);
 void monitor_write_stdin(struct monitor *m, const unsigned char *data, size_t len);
+/* The terminal's size to the pty, now or once it exists. */
+void monitor_apply_size(struct monitor *m);
 
 /* Output (output.c). */
 void output_drain(struct monitor *m, int fd, struct log_stream *s);

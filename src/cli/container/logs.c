@@ -49,7 +49,7 @@ static int parse_when(const char *flag, const char *s, struct timespec *t, berr_
 		t->tv_sec = (time_t)secs;
 		return 0;
 	}
-	if ((t->tv_sec = img_parse_time(s)))
+	if (log_time_parse(s, strlen(s), t) == 0 || (t->tv_sec = img_parse_time(s)))
 		return 0;
 	if (units_parse_duration(s, flag, &ns, err) < 0)
 		return err_set(err, EINVAL, "%s '%s': expected a time (RFC 3339 or Unix seconds) or a duration like 10m",

@@ -21,7 +21,7 @@ static int kill_orphan(struct berth_globals *g, const struct container_view *v, 
 {
 	char rt_root[PATH_MAX];
 
-	if (!v->pid)
+	if (v->monitor_alive || !v->pid)
 		return 0;
 	if (instance_runtime_root(g->run_root, rt_root, sizeof(rt_root), err) < 0)
 		return -1;
