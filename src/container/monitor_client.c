@@ -54,10 +54,10 @@ static void monitor_exec(const char *run_dir, char *const argv[], int client)
 	_exit(127);
 }
 
-int monitor_spawn(const char *root, const char *run_root, const char *id, int *client,
-		  berr_t *err)
+int monitor_spawn(const char *root, const char *run_root, const char *id, pid_t adopt,
+		  int *client, berr_t *err)
 {
-	char self[PATH_MAX], monitor[PATH_MAX], run_dir[PATH_MAX], fdtext[16];
+	char self[PATH_MAX], monitor[PATH_MAX], run_dir[PATH_MAX], fdtext[16], pidtext[16];
 	int sv[2], status;
 	pid_t pid;
 
@@ -67,7 +67,9 @@ int monitor_spawn(const char *root, const char *run_root, const char *id, int *c
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_sys(err, "socketpair for the monitor");
 	snprintf(fdtext, sizeof(fdtext), "%d", sv[1]);
-	char *argv[] = { monitor, self, (char *)root, (char *)run_root, (char *)id, fdtext, NULL };
+	snprintf(pidtext, sizeof(pidtext), "%d", (int)adopt);
+	char *argv[] = { monitor, self, (char *)root, (char *)run_root, (char *)id, fdtext,
+			 adopt ? pidtext : NULL, NULL };
 
 	pid = fork();
 	if (pid == 0) {

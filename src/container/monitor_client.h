@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 #include "monitor/frames.h"
@@ -17,9 +18,11 @@ struct frame {
 
 /* Start the container's monitor, detached from this process (its own
  * session, reparented away), with *client an attach connection that also
- * gets the first start's result.  root and run_root must be absolute. */
-int monitor_spawn(const char *root, const char *run_root, const char *id, int *client,
-		  berr_t *err);
+ * gets the first start's result.  root and run_root must be absolute.
+ * adopt: the pid of the container's init when it still runs without a
+ * monitor (its old one was killed), else 0. */
+int monitor_spawn(const char *root, const char *run_root, const char *id, pid_t adopt,
+		  int *client, berr_t *err);
 
 /* Connect to the monitor in run_dir and say hello ("attach", "stop 10 15"). */
 int monitor_connect(const char *run_dir, const char *hello, int *fd, berr_t *err);

@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -316,6 +317,16 @@ static void signal_read(struct monitor *m)
 		reaped(m, pid, status);
 }
 
+/* Through the pidfd for an adopted container, which is not our child and
+ * whose pid could otherwise be reused. */
+static void signal_container(struct monitor *m, int sig)
+{
+	if (m->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, m->pidfd, sig, NULL, 0);
+	else
+		kill(m->st.pid, sig);
+}
+
 void monitor_request_stop(struct monitor *m, unsigned timeout_s, int sig)
 {
 	m->stop_requested = true;
@@ -330,7 +341,7 @@ void monitor_request_stop(struct monitor *m, unsigned timeout_s, int sig)
 		break;
 	case PHASE_RUNNING:
 		m->phase = PHASE_STOPPING;
-		kill(m->st.pid, timeout_s ? sig : SIGKILL);
+		signal_container(m, timeout_s ? sig : SIGKILL);
 		arm_timer(m, (uint64_t)timeout_s * 1000000000);
 		monitor_save(m);
 		break;
@@ -350,7 +361,7 @@ static void timer_fired(struct monitor *m)
 		m->st.restart_count++;
 		spawn_start(m);
 	} else if (m->phase == PHASE_STOPPING) {
-		kill(m->st.pid, SIGKILL);
+		signal_container(m, SIGKILL);
 	}
 }
 
@@ -374,25 +385,28 @@ static void stdin_flush(struct monitor *m)
 /* ------------------------------------------------------------------ */
 /* The event loop. */
 
-enum { P_SIG, P_LISTEN, P_TIMER, P_CHAN, P_OUT, P_ERR, P_PTY, P_STDIN, P_CLIENTS };
+enum { SLOT_SIG, SLOT_LISTEN, SLOT_TIMER, SLOT_CHAN, SLOT_OUT, SLOT_ERR, SLOT_PTY, SLOT_STDIN, SLOT_PIDFD, SLOT_CLIENTS };
+
+static void adopted_ended(struct monitor *m);
 
 static void loop(struct monitor *m)
 {
-	struct pollfd p[P_CLIENTS + MONITOR_MAX_CLIENTS];
+	struct pollfd p[SLOT_CLIENTS + MONITOR_MAX_CLIENTS];
 
 	for (;;) {
-		p[P_SIG] = (struct pollfd){ m->sig_fd, POLLIN, 0 };
-		p[P_LISTEN] = (struct pollfd){ m->listen_fd, POLLIN, 0 };
-		p[P_TIMER] = (struct pollfd){ m->timer_fd, POLLIN, 0 };
-		p[P_CHAN] = (struct pollfd){ m->chan_fd, POLLIN, 0 };
-		p[P_OUT] = (struct pollfd){ m->out_fd, POLLIN, 0 };
-		p[P_ERR] = (struct pollfd){ m->err_fd, POLLIN, 0 };
-		p[P_PTY] = (struct pollfd){ m->pty, POLLIN, 0 };
-		p[P_STDIN] = (struct pollfd){ m->pending_len ? m->stdin_w : -1, POLLOUT, 0 };
+		p[SLOT_SIG] = (struct pollfd){ m->sig_fd, POLLIN, 0 };
+		p[SLOT_LISTEN] = (struct pollfd){ m->listen_fd, POLLIN, 0 };
+		p[SLOT_TIMER] = (struct pollfd){ m->timer_fd, POLLIN, 0 };
+		p[SLOT_CHAN] = (struct pollfd){ m->chan_fd, POLLIN, 0 };
+		p[SLOT_OUT] = (struct pollfd){ m->out_fd, POLLIN, 0 };
+		p[SLOT_ERR] = (struct pollfd){ m->err_fd, POLLIN, 0 };
+		p[SLOT_PTY] = (struct pollfd){ m->pty, POLLIN, 0 };
+		p[SLOT_STDIN] = (struct pollfd){ m->pending_len ? m->stdin_w : -1, POLLOUT, 0 };
+		p[SLOT_PIDFD] = (struct pollfd){ m->pidfd, POLLIN, 0 };
 		for (int i = 0; i < MONITOR_MAX_CLIENTS; i++)
-			p[P_CLIENTS + i] = (struct pollfd){
+			p[SLOT_CLIENTS + i] = (struct pollfd){
 				m->pending_len ? -1 : m->clients[i].fd, POLLIN, 0 };
-		if (poll(p, P_CLIENTS + MONITOR_MAX_CLIENTS, -1) < 0) {
+		if (poll(p, SLOT_CLIENTS + MONITOR_MAX_CLIENTS, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			monitor_fail(m, "poll");
@@ -400,26 +414,64 @@ static void loop(struct monitor *m)
 		}
 		/* Output first, so a container's last lines are logged before
 		 * its exit is handled. */
-		if (p[P_OUT].revents)
+		if (p[SLOT_OUT].revents)
 			output_drain(m, m->out_fd, &m->out);
-		if (p[P_ERR].revents)
+		if (p[SLOT_ERR].revents)
 			output_drain(m, m->err_fd, &m->err);
-		if (p[P_PTY].revents && m->pty >= 0)
+		if (p[SLOT_PTY].revents && m->pty >= 0)
 			output_drain(m, m->pty, &m->out);
-		if (p[P_CHAN].revents && m->chan_fd >= 0)
+		if (p[SLOT_CHAN].revents && m->chan_fd >= 0)
 			channel_read(m);
-		if (p[P_SIG].revents)
+		if (p[SLOT_SIG].revents)
 			signal_read(m);
-		if (p[P_TIMER].revents)
+		if (p[SLOT_PIDFD].revents && m->pidfd >= 0)
+			adopted_ended(m);
+		if (p[SLOT_TIMER].revents)
 			timer_fired(m);
-		if (p[P_STDIN].revents && m->pending_len)
+		if (p[SLOT_STDIN].revents && m->pending_len)
 			stdin_flush(m);
-		if (p[P_LISTEN].revents)
+		if (p[SLOT_LISTEN].revents)
 			clients_accept(m);
 		for (int i = 0; i < MONITOR_MAX_CLIENTS; i++)
-			if (p[P_CLIENTS + i].revents && m->clients[i].fd == p[P_CLIENTS + i].fd)
+			if (p[SLOT_CLIENTS + i].revents && m->clients[i].fd == p[SLOT_CLIENTS + i].fd)
 				clients_read(m, &m->clients[i]);
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Adoption: a container whose monitor was killed still runs (its output
+ * waited in the FIFOs, which it holds open read-write).  A new monitor
+ * takes over its output, stop and restart policy; not being its parent,
+ * it learns of its end through a pidfd, without an exit status. */
+
+static void adopt(struct monitor *m, pid_t pid)
+{
+	char text[16];
+
+	m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (m->pidfd < 0) {
+		start_failed(m, 125, "monitor: the container to adopt is gone");
+		return;
+	}
+	m->st.pid = pid;
+	m->st.status = "running";
+	m->started_once = true;
+	m->phase = PHASE_RUNNING;
+	clock_gettime(CLOCK_MONOTONIC, &m->run_began);
+	snprintf(m->st.error, sizeof(m->st.error), "adopted by a new monitor");
+	monitor_save(m);
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	clients_broadcast(m, FRAME_STARTED, text, strlen(text));
+}
+
+static void adopted_ended(struct monitor *m)
+{
+	close(m->pidfd);
+	m->pidfd = -1;
+	disarm_timer(m);
+	snprintf(m->st.error, sizeof(m->st.error),
+		 "exit status unknown: the container ended while adopted by a new monitor");
+	ended(m, 255, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -535,11 +587,11 @@ int main(int argc, char **argv)
 {
 	static struct monitor m = {
 		.pty = -1, .stdin_w = -1, .chan_fd = -1, .sig_fd = -1, .listen_fd = -1,
-		.timer_fd = -1, .out_fd = -1, .err_fd = -1,
+		.timer_fd = -1, .out_fd = -1, .err_fd = -1, .pidfd = -1,
 	};
 
-	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: berth-monitor BERTH ROOT RUN_ROOT ID [CLIENT_FD]\n");
+	if (argc < 5 || argc > 7) {
+		fprintf(stderr, "usage: berth-monitor BERTH ROOT RUN_ROOT ID [CLIENT_FD [ADOPT_PID]]\n");
 		return 2;
 	}
 	m.berth = argv[1];
@@ -552,13 +604,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "berth-monitor %s: %s\n", m.id, strerror(errno));
 		return 1;
 	}
-	if (argc == 6) {
+	if (argc >= 6 && atoi(argv[5]) > 2) {
 		int fd = atoi(argv[5]);
 
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		client_add(&m, fd, true);
 	}
-	spawn_start(&m);
+	if (argc == 7)
+		adopt(&m, atoi(argv[6]));
+	else
+		spawn_start(&m);
 	loop(&m);
 }

@@ -7,10 +7,12 @@
  * `berth __start ID` / `berth __cleanup ID` for everything that needs the
  * runtime, the store or the network.
  *
- *   berth-monitor BERTH ROOT RUN_ROOT ID [CLIENT_FD]
+ *   berth-monitor BERTH ROOT RUN_ROOT ID [CLIENT_FD [ADOPT_PID]]
  *
- * CLIENT_FD, when given, is an already connected attach client (the
- * `berth run` that spawned it) that also receives the first start's result.
+ * CLIENT_FD, when given (and not 0), is an already connected attach client
+ * (the `berth run` that spawned it) that also receives the first start's
+ * result.  ADOPT_PID: instead of starting the container, take over its
+ * running init, whose previous monitor was killed.
  */
 #ifndef BERTH_MONITOR_MONITOR_H
 #define BERTH_MONITOR_MONITOR_H
@@ -45,6 +47,7 @@ struct monitor {
 	struct log_stream out, err;
 	int out_fd, err_fd, pty, stdin_w;
 	int sig_fd, listen_fd, timer_fd, chan_fd;
+	int pidfd; /* an adopted container's init (not our child) */
 	pid_t helper;
 	enum phase phase;
 	bool started_once, stop_requested;

@@ -68,6 +68,7 @@ def berth(tmp_path):
     busybox_tar(tar)
     b.ok("import", "--change", 'CMD ["sh"]', tar, "bb")
     yield b
+    reports = [f.read_text() for f in b.run_root.glob("containers/*/monitor.err")]
     ids = b("ps", "-aq", "--no-trunc").stdout.split()
     if ids:
         b("rm", "-f", *ids)
@@ -77,6 +78,8 @@ def berth(tmp_path):
                  if str(tmp_path) in line]
     subprocess.run(["umount", "-R", str(b.store / "containers")], capture_output=True)
     assert not leftovers, leftovers
+    # the sanitizer build's monitors report here
+    assert not [r for r in reports if "Sanitizer" in r or "runtime error" in r], reports
     assert not list((b.run_root / "runtime").glob("*")) if (b.run_root / "runtime").exists() else True
 
 
@@ -453,9 +456,31 @@ def test_killed_monitor_leaves_a_dead_container_that_rm_cleans(berth):
     info = berth.inspect("orphan")
     assert info["State"]["Status"] == "dead"
     assert pid_alive(st["Pid"])  # the container itself was not touched
-    assert berth("start", "orphan").returncode != 0  # still running, unmonitored
     berth.ok("rm", "-f", "orphan")
     wait_for(lambda: not pid_alive(st["Pid"]), 5, "init killed")
+
+
+def test_a_new_monitor_adopts_a_container_and_loses_no_line(berth):
+    """The monitor is SIGKILLed while the container writes; what it writes
+    meanwhile waits in the pipe, and `start` gives it a new monitor that
+    logs all of it and stops it."""
+    berth.run_d("--name", "adoptee", "bb", "sh", "-c",
+                "i=0; while [ $i -lt 30 ]; do echo line $i; i=$((i+1)); sleep 0.05; done; "
+                "trap 'exit 0' TERM; while true; do sleep 0.1; done")
+    wait_for(lambda: "line 3" in berth("logs", "adoptee").stdout, 5, "first lines")
+    st = berth.state("adoptee")
+    os.kill(st["MonitorPid"], signal.SIGKILL)
+    wait_for(lambda: not pid_alive(st["MonitorPid"]), 5, "monitor gone")
+    time.sleep(1)  # the rest is written with no monitor
+    berth.ok("start", "adoptee")
+    st2 = berth.state("adoptee")
+    assert st2["Status"] == "running" and st2["Pid"] == st["Pid"]
+    assert st2["MonitorPid"] not in (0, st["MonitorPid"])
+    wait_for(lambda: "line 29" in berth("logs", "adoptee").stdout, 5, "all lines")
+    assert berth.ok("logs", "adoptee").stdout.splitlines() == [f"line {i}" for i in range(30)]
+    berth.ok("stop", "-t", "5", "adoptee")
+    assert not pid_alive(st["Pid"])
+    assert berth.state("adoptee")["Status"] == "exited"
 
 
 def test_bad_flags_create_nothing(berth):

@@ -1,5 +1,6 @@
 /* `berth start [-a] CONTAINER...`: a new monitor for a stopped container
- * (its writable layer, record and log are kept); -a attaches. */
+ * (its writable layer, record and log are kept), or for one that still
+ * runs after its monitor was killed; -a attaches. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,10 +30,9 @@ static int start(struct berth_globals *g, const struct container_view *v, bool a
 	*code = 0;
 	if (v->monitor_alive)
 		return 0;
-	if (!strcmp(v->status, "dead") && v->pid)
-		return err_set(err, EBUSY, "container %.12s still runs without its monitor; stop it first",
-			       v->paths.id);
-	if (monitor_spawn(g->root, g->run_root, v->paths.id, &client, err) < 0 ||
+	/* Still running without a monitor (it was killed): a new one adopts
+	 * it. */
+	if (monitor_spawn(g->root, g->run_root, v->paths.id, v->pid, &client, err) < 0 ||
 	    attach_session(client, &ao, code, err) < 0)
 		return -1;
 	if (!attach && *code)
