@@ -1,7 +1,10 @@
 /* A kept container's current status (see status.h). */
 #include "container/status.h"
 
+#include <poll.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "common/proc.h"
 
@@ -59,5 +62,21 @@ void container_view_clear(struct container_view *v)
 
 bool container_view_active(const struct container_view *v)
 {
-	return v->monitor_alive;
+	return v->monitor_alive && strcmp(v->status, "exited");
+}
+
+void container_view_await_monitor(struct container_view *v, int timeout_ms)
+{
+	pid_t mpid = (pid_t)json_integer_value(json_object_get(v->state, "MonitorPid"));
+	int fd;
+
+	if (!v->monitor_alive || (fd = (int)syscall(SYS_pidfd_open, mpid, 0)) < 0)
+		return;
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	/* A reused pid would only make this wait for nothing. */
+	if (proc_is_alive(mpid, (uint64_t)json_integer_value(json_object_get(v->state, "MonitorStartTime"))))
+		poll(&p, 1, timeout_ms);
+	close(fd);
+	v->monitor_alive = false;
 }

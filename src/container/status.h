@@ -25,7 +25,13 @@ int container_view_load(const char *root, const char *run_root, const char *id,
 			struct container_view *v, berr_t *err);
 void container_view_clear(struct container_view *v);
 
-/* Whether the container needs stopping before removal. */
+/* Whether the container needs stopping before removal: its monitor runs
+ * and has not recorded its end. */
 bool container_view_active(const struct container_view *v);
+
+/* Wait (up to timeout_ms) for the monitor's process to be gone: after a
+ * stop it closes its socket a moment before it has exited, and after
+ * recording "exited" it still releases the container. */
+void container_view_await_monitor(struct container_view *v, int timeout_ms);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/container/container.h"
 #include "cli/image/image.h"
@@ -21,8 +22,6 @@ static int kill_orphan(struct berth_globals *g, const struct container_view *v, 
 {
 	char rt_root[PATH_MAX];
 
-	if (v->monitor_alive || !v->pid)
-		return 0;
 	if (instance_runtime_root(g->run_root, rt_root, sizeof(rt_root), err) < 0)
 		return -1;
 	return container_kill(rt_root, v->paths.id, SIGKILL, false, err);
@@ -35,10 +34,13 @@ static int rm_one(struct berth_globals *g, const char *ref, bool force, berr_t *
 
 	if (cli_container_view(g, ref, &v, err) < 0)
 		return -1;
+	if (!strcmp(v.status, "exited")) /* its monitor may still be releasing it */
+		container_view_await_monitor(&v, 5000);
 	if ((container_view_active(&v) || v.pid) && !force)
 		r = err_set(err, EBUSY, "container %s is %s: stop it first, or use rm -f", ref, v.status);
 	else
-		r = ctr_stop_one(&v, 0, SIGKILL, err) < 0 || kill_orphan(g, &v, err) < 0 ||
+		r = (v.monitor_alive ? ctr_stop_one(&v, 0, SIGKILL, err)
+				     : v.pid ? kill_orphan(g, &v, err) : 0) < 0 ||
 				    instance_cleanup(g->root, g->run_root, v.paths.id, err) < 0 ||
 				    instance_remove(g->root, g->run_root, v.paths.id, err) < 0
 			    ? -1 : 0;

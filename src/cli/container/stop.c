@@ -18,7 +18,7 @@ static const struct option opts[] = {
 	{ 0 },
 };
 
-int ctr_stop_one(const struct container_view *v, int64_t timeout, int sig, berr_t *err)
+int ctr_stop_one(struct container_view *v, int64_t timeout, int sig, berr_t *err)
 {
 	json_t *cfg = json_object_get(v->rec, "Config");
 
@@ -28,8 +28,11 @@ int ctr_stop_one(const struct container_view *v, int64_t timeout, int sig, berr_
 		timeout = json_integer_value(json_object_get(cfg, "StopTimeout"));
 	if (!sig)
 		sig = (int)json_integer_value(json_object_get(cfg, "StopSignal"));
-	if (monitor_stop(v->paths.run_dir, (unsigned)timeout, sig > 0 ? sig : 15, err) < 0)
-		return (*err)->errnum == ESRCH ? (err_free(err), 0) : -1;
+	if (monitor_stop(v->paths.run_dir, (unsigned)timeout, sig > 0 ? sig : 15, err) < 0 &&
+	    (*err)->errnum != ESRCH)
+		return -1;
+	err_free(err);
+	container_view_await_monitor(v, 5000);
 	return 0;
 }
 
