@@ -12,6 +12,7 @@
 #include "cli/image/image.h"
 #include "cli/init.h"
 #include "cli/runtime/runtime.h"
+#include "cli/volume/volume.h"
 
 struct berth_verb {
 	const char *name;
@@ -42,6 +43,8 @@ static const struct berth_verb verbs[] = {
 	  "download an image from a registry", img_pull, 1 },
 	{ "push", "push [-q] [--insecure] [--creds U:P] NAME:TAG",
 	  "upload an image to a registry", img_push, 1 },
+	{ "volume", "volume create|ls|inspect|rm|prune ...",
+	  "manage named volumes", vol_group, 1 },
 };
 
 static void usage(FILE *out)
