@@ -43,6 +43,9 @@ static const struct berth_verb verbs[] = {
 	  "download an image from a registry", img_pull, 1 },
 	{ "push", "push [-q] [--insecure] [--creds U:P] NAME:TAG",
 	  "upload an image to a registry", img_push, 1 },
+	{ "stats", "stats [--no-stream] [--format table|json] CONTAINER...",
+	  "show containers' resource use", cli_stats, 1 },
+	{ "top", "top CONTAINER", "show a container's processes", cli_top, 1 },
 	{ "volume", "volume create|ls|inspect|rm|prune ...",
 	  "manage named volumes", vol_group, 1 },
 };

@@ -24,4 +24,19 @@ int run_pull_parse(const char *arg, enum run_pull *policy, berr_t *err);
 int run_pull(const struct cli_roots *r, const char *image, char digest[DIGEST_MAX],
 	     berr_t *err);
 
+#include <limits.h>
+
+#include "cli/image/image.h"
+
+/* berth stats [--no-stream] [--format table|json] ID...;
+ * berth top ID [ps options, ignored]. */
+int cli_stats(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int cli_top(struct berth_globals *g, int argc, char **argv, berr_t *err);
+
+/* A running container named by arg: its full id (malloc'd) under the
+ * runtime root of run_root (<run-root>/runtime, in state_root), where
+ * `berth run` starts containers; arg is the id or a unique prefix. */
+int cli_container_find(const char *run_root, const char *arg, char state_root[PATH_MAX],
+		       char **id, berr_t *err);
+
 #endif
