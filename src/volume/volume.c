@@ -142,6 +142,7 @@ static int create_named(const char *root, const char *name, json_t *labels, bool
 {
 	cleanup_close int dirfd = -1;
 	char tmp[40] = ".tmp-";
+	int lost;
 
 	*created = false;
 	if (open_volumes(root, &dirfd, err) < 0)
@@ -158,9 +159,11 @@ static int create_named(const char *root, const char *name, json_t *labels, bool
 		*created = true;
 		return fsync(dirfd) < 0 ? err_sys(err, "sync '%s/volumes'", root) : 0;
 	}
+	lost = errno;
 	remove_quietly(dirfd, tmp);
-	if (errno == EEXIST || errno == ENOTEMPTY)
+	if (lost == EEXIST || lost == ENOTEMPTY)
 		return 0;
+	errno = lost;
 	return err_sys(err, "create volume '%s'", name);
 }
 
