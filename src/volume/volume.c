@@ -100,9 +100,9 @@ static json_t *new_record(const char *root, const char *name, json_t *labels)
 	if (volume_data_path(root, name, &mountpoint, NULL) < 0 || !gmtime_r(&now, &tm))
 		return NULL;
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_pack("{s:s,s:s,s:s,s:s,s:O,s:{},s:s}", "Name", name, "Driver", "local",
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:{},s:s}", "Name", name, "Driver", "local",
 			 "Mountpoint", mountpoint, "CreatedAt", created, "Labels",
-			 labels ? labels : json_object(), "Options", "Scope", "local");
+			 labels ? json_incref(labels) : json_object(), "Options", "Scope", "local");
 }
 
 /* A complete volume in volumes/<tmp>: _data and volume.json. */
