@@ -129,8 +129,9 @@ static uint64_t uptime_ticks(long hz)
 	return (uint64_t)(up * (double)hz);
 }
 
-/* The row of pid; 0 with *row NULL when it exited meanwhile. */
-static int proc_row(pid_t pid, long hz, time_t now, json_t **row, berr_t *err)
+/* The row of pid; 0 with *row NULL when it exited meanwhile.  up: the
+ * time since boot in ticks. */
+static int proc_row(pid_t pid, long hz, uint64_t up, time_t now, json_t **row, berr_t *err)
 {
 	cleanup_free char *stat = NULL, *status = NULL, *cmdline = NULL, *cmd = NULL;
 	cleanup_err berr_t gone = NULL;
@@ -138,7 +139,6 @@ static int proc_row(pid_t pid, long hz, time_t now, json_t **row, berr_t *err)
 	struct passwd_entry pw;
 	struct top_proc p;
 	size_t len = 0;
-	uint64_t up = uptime_ticks(hz);
 
 	*row = NULL;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -181,6 +181,7 @@ int container_top(const char *runtime_root, const char *id, json_t **out, berr_t
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0;
 	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t up = uptime_ticks(hz);
 	time_t now = time(NULL);
 	json_t *procs, *doc;
 
@@ -195,7 +196,7 @@ int container_top(const char *runtime_root, const char *id, json_t **out, berr_t
 	for (size_t i = 0; i < n; i++) {
 		json_t *row;
 
-		if (proc_row(pids[i], hz, now, &row, err) < 0) {
+		if (proc_row(pids[i], hz, up, now, &row, err) < 0) {
 			json_decref(doc);
 			return -1;
 		}
