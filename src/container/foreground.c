@@ -18,7 +18,6 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
-#include "common/strv.h"
 #include "common/syscalls.h"
 #include "container/config.h"
 #include "container/rootfs.h"
