@@ -13,6 +13,7 @@
 #include "cli/image/image.h"
 #include "cli/init.h"
 #include "cli/runtime/runtime.h"
+#include "cli/volume/volume.h"
 
 struct berth_verb {
 	const char *name;
@@ -60,6 +61,11 @@ static const struct berth_verb verbs[] = {
 	  "run a command in a running container", ctr_exec, 126 },
 	{ "__start", "", "", ctr_internal_start, 125 },
 	{ "__cleanup", "", "", ctr_internal_cleanup, 125 },
+	{ "stats", "stats [--no-stream] [--format table|json] CONTAINER...",
+	  "show containers' resource use", cli_stats, 1 },
+	{ "top", "top CONTAINER", "show a container's processes", cli_top, 1 },
+	{ "volume", "volume create|ls|inspect|rm|prune ...",
+	  "manage named volumes", vol_group, 1 },
 };
 
 static void usage(FILE *out)

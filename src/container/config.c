@@ -16,6 +16,7 @@
 #include "container/seccomp_default.h"
 #include "runtime/spec.h"
 #include "runtime/spec_default.h"
+#include "volume/volume_mount.h"
 
 /* docker's default capability set. */
 static const char *const default_caps[] = {
@@ -199,34 +200,26 @@ static int set_user(json_t *proc, const struct image_config *img,
 	return 0;
 }
 
-/* -v SRC:DST[:ro|rw] with an absolute SRC (named volumes come with the
- * containers layer). */
+/* -v SRC:DST[:ro|rw] with an absolute SRC: named volumes were resolved
+ * to their data directories before (volume/volume_mount.h). */
 static int add_volume(json_t *mounts, const char *spec, berr_t *err)
 {
-	cleanup_free char *copy = strdup(spec);
-	char *src = copy, *dst, *mode;
+	struct volume_spec v = { 0 };
 	struct stat st;
+	int r = 0;
 
-	if (!copy)
-		return err_sys(err, "-v");
-	dst = strchr(src, ':');
-	if (!dst)
-		return err_set(err, EINVAL, "-v '%s': expected SOURCE:DESTINATION[:ro]", spec);
-	*dst++ = '\0';
-	mode = strchr(dst, ':');
-	if (mode)
-		*mode++ = '\0';
-	if (src[0] != '/')
-		return err_set(err, EINVAL, "-v '%s': the source must be an absolute host path (named volumes are not supported yet)",
-			       spec);
-	if (stat(src, &st) < 0)
-		return err_sys(err, "-v '%s': source '%s'", spec, src);
-	if (dst[0] != '/' || (mode && strcmp(mode, "ro") && strcmp(mode, "rw")))
-		return err_set(err, EINVAL, "-v '%s': expected SOURCE:/DESTINATION[:ro|rw]", spec);
-	json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination", dst,
-						"type", "bind", "source", src, "options",
-						"rbind", mode && !strcmp(mode, "ro") ? "ro" : "rw"));
-	return 0;
+	if (volume_spec_parse(spec, &v, err) < 0)
+		return -1;
+	if (v.named)
+		r = err_set(err, EINVAL, "-v '%s': volume '%s' was not resolved", spec, v.source);
+	else if (stat(v.source, &st) < 0)
+		r = err_sys(err, "-v '%s': source '%s'", spec, v.source);
+	else
+		json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination",
+							v.dest, "type", "bind", "source", v.source,
+							"options", "rbind", v.ro ? "ro" : "rw"));
+	volume_spec_clear(&v);
+	return r;
 }
 
 static void add_tmpfs(json_t *mounts, const char *spec)

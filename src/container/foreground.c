@@ -24,6 +24,7 @@
 #include "container/templates.h"
 #include "image/uses.h"
 #include "runtime/container.h"
+#include "volume/volume_mount.h"
 
 static int new_id(char id[65], berr_t *err)
 {
@@ -96,12 +97,19 @@ static int write_config(struct fg_container *x, const struct run_options *o,
 {
 	char rootfs[PATH_MAX];
 	cleanup_free char *text = NULL;
-	cleanup_close int dirfd = -1;
+	cleanup_close int dirfd = -1, volumes_lock = -1;
+	cleanup_strv char **volumes = NULL;
+	struct run_options with_volumes = *o;
 	json_t *cfg = NULL;
 
 	if (snprintf(rootfs, sizeof(rootfs), "%s/rootfs", x->dir) >= (int)sizeof(rootfs))
 		return err_set(err, ENAMETOOLONG, "container directory '%s' too long", x->dir);
-	if (container_config_build(&x->img->config, o, x->id, rootfs, &cfg, err) < 0)
+	/* The volumes' lock is held until config.json names their data. */
+	if (volume_run_specs(x->store->root, rootfs, o->volumes, &volumes, &volumes_lock,
+			     err) < 0)
+		return -1;
+	with_volumes.volumes = volumes;
+	if (container_config_build(&x->img->config, &with_volumes, x->id, rootfs, &cfg, err) < 0)
 		return -1;
 	if (o->name)
 		json_object_set_new(json_object_get(cfg, "annotations"), "org.berth.name",

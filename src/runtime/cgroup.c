@@ -452,6 +452,39 @@ uint64_t cgroup_blkio_to_io_weight(uint64_t weight)
 	return 1 + ((weight - 10) * 9999) / 990;
 }
 
+/* One line: "MAJ:MIN Read|Write N" (v1) or "MAJ:MIN rbytes=N wbytes=N" (v2). */
+static void add_io_line(const char *line, uint64_t *read, uint64_t *write)
+{
+	const char *r = strstr(line, " rbytes="), *w = strstr(line, " wbytes=");
+	unsigned long long n;
+	char op[8];
+
+	if (sscanf(line, "%*s %7s %llu", op, &n) == 2) {
+		if (!strcmp(op, "Read"))
+			*read += n;
+		else if (!strcmp(op, "Write"))
+			*write += n;
+	}
+	if (r)
+		*read += strtoull(r + 8, NULL, 10);
+	if (w)
+		*write += strtoull(w + 8, NULL, 10);
+}
+
+void cgroup_parse_io_bytes(const char *text, uint64_t *read, uint64_t *write)
+{
+	char line[512];
+
+	*read = *write = 0;
+	while (*text) {
+		const char *end = strchrnul(text, '\n');
+
+		snprintf(line, sizeof(line), "%.*s", (int)(end - text), text);
+		add_io_line(line, read, write);
+		text = *end ? end + 1 : end;
+	}
+}
+
 static int signal_all(struct cgroup *cg, int sig, berr_t *err)
 {
 	cleanup_free pid_t *pids = NULL;

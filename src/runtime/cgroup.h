@@ -32,6 +32,10 @@ struct cgroup_stats {
 	uint64_t oom_kills;     /* OOM kills in this cgroup so far */
 	uint64_t cpu_usage_ns;  /* total CPU time */
 	uint64_t pids_current, pids_limit;
+	/* Page cache the kernel can drop at once (docker leaves it out of
+	 * the memory use it shows). */
+	uint64_t memory_inactive_file;
+	uint64_t io_read_bytes, io_write_bytes; /* block I/O, every device */
 };
 
 struct cgroup_ops {
@@ -72,6 +76,11 @@ uint64_t cgroup_shares_to_weight(uint64_t shares);
 
 /* Convert blkio.weight (10..1000) to io.bfq.weight / io.weight (1..10000). */
 uint64_t cgroup_blkio_to_io_weight(uint64_t weight);
+
+/* Add up the bytes read and written in a v1 blkio io_service_bytes file
+ * ("8:0 Read 4096" lines) or a v2 io.stat ("8:0 rbytes=4096 wbytes=0 ...");
+ * other lines are skipped. */
+void cgroup_parse_io_bytes(const char *text, uint64_t *read, uint64_t *write);
 
 /* Signal every process in the cgroup (kill --all). */
 int cgroup_kill_all(struct cgroup *cg, int sig, berr_t *err);

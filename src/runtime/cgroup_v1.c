@@ -650,9 +650,33 @@ static int memory_stats(const char *dir, struct cgroup_stats *st,
 	    cg_read_u64_opt(dir, "memory.max_usage_in_bytes",
 			    &st->memory_max_usage, err) < 0)
 		return -1;
+	if (cg_read_key_opt(dir, "memory.stat", "total_inactive_file",
+			    &st->memory_inactive_file, err) < 0)
+		return -1;
 	/* "oom_kill N" appeared in Linux 4.13. */
 	return cg_read_key_opt(dir, "memory.oom_control", "oom_kill",
 			       &st->oom_kills, err);
+}
+
+/* The throttle counters see every bio whatever the I/O scheduler; the
+ * others are the scheduler's (CFQ, BFQ). */
+static int blkio_stats(const char *dir, struct cgroup_stats *st, berr_t *err)
+{
+	static const char *const files[] = {
+		"blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes",
+		"blkio.io_service_bytes_recursive", "blkio.bfq.io_service_bytes_recursive",
+	};
+	cleanup_free char *text = NULL;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		if (!cg_has(dir, files[i]))
+			continue;
+		if (cg_read(dir, files[i], &text, err) < 0)
+			return -1;
+		cgroup_parse_io_bytes(text, &st->io_read_bytes, &st->io_write_bytes);
+		return 0;
+	}
+	return 0;
 }
 
 static int v1_stats(struct cgroup *cg, struct cgroup_stats *st, berr_t *err)
@@ -660,13 +684,17 @@ static int v1_stats(struct cgroup *cg, struct cgroup_stats *st, berr_t *err)
 	cleanup_free char *mem = NULL;
 	cleanup_free char *cpu = NULL;
 	cleanup_free char *pids = NULL;
+	cleanup_free char *blkio = NULL;
 
 	memset(st, 0, sizeof(*st));
 	if (ctrl_dir(cg, "memory", &mem, err) < 0 ||
 	    ctrl_dir(cg, "cpuacct", &cpu, err) < 0 ||
-	    ctrl_dir(cg, "pids", &pids, err) < 0)
+	    ctrl_dir(cg, "pids", &pids, err) < 0 ||
+	    ctrl_dir(cg, "blkio", &blkio, err) < 0)
 		return -1;
 	if (mem && memory_stats(mem, st, err) < 0)
+		return -1;
+	if (blkio && blkio_stats(blkio, st, err) < 0)
 		return -1;
 	if (cpu && cg_read_u64_opt(cpu, "cpuacct.usage", &st->cpu_usage_ns,
 				   err) < 0)

@@ -458,7 +458,7 @@ static int v2_pids(struct cgroup *cg, pid_t **pids, size_t *n, berr_t *err)
 /* A controller that is not enabled has no files: its stats stay 0. */
 static int v2_stats(struct cgroup *cg, struct cgroup_stats *st, berr_t *err)
 {
-	cleanup_free char *dir = NULL;
+	cleanup_free char *dir = NULL, *io = NULL;
 	uint64_t usec = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -470,9 +470,16 @@ static int v2_stats(struct cgroup *cg, struct cgroup_stats *st, berr_t *err)
 			    err) < 0 ||
 	    cg_read_key_opt(dir, "cpu.stat", "usage_usec", &usec, err) < 0 ||
 	    cg_read_u64_opt(dir, "pids.current", &st->pids_current, err) < 0 ||
-	    cg_read_u64_opt(dir, "pids.max", &st->pids_limit, err) < 0)
+	    cg_read_u64_opt(dir, "pids.max", &st->pids_limit, err) < 0 ||
+	    cg_read_key_opt(dir, "memory.stat", "inactive_file", &st->memory_inactive_file,
+			    err) < 0)
 		return -1;
 	st->cpu_usage_ns = usec * 1000;
+	if (!cg_has(dir, "io.stat"))
+		return 0;
+	if (cg_read(dir, "io.stat", &io, err) < 0)
+		return -1;
+	cgroup_parse_io_bytes(io, &st->io_read_bytes, &st->io_write_bytes);
 	return 0;
 }
 

@@ -415,7 +415,16 @@ static void test_v1_freeze_pids_stats_destroy(void **state)
 	put(t->dir, "cpuacct/berth/x/cpuacct.usage", "123456789\n");
 	put(t->dir, "pids/berth/x/pids.current", "2\n");
 	put(t->dir, "pids/berth/x/pids.max", "max\n");
+	put(t->dir, "memory/berth/x/memory.stat",
+	    "cache 10\ninactive_file 5\ntotal_cache 30\ntotal_inactive_file 300\n");
+	/* The throttle counters win over the scheduler's. */
+	put(t->dir, "blkio/berth/x/blkio.io_service_bytes_recursive", "8:0 Read 1\n");
+	put(t->dir, "blkio/berth/x/blkio.throttle.io_service_bytes_recursive",
+	    "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Total 12288\nTotal 12288\n");
 	ok(t->cg.ops->stats(&t->cg, &st, err));
+	assert_int_equal(st.memory_inactive_file, 300);
+	assert_int_equal(st.io_read_bytes, 4096);
+	assert_int_equal(st.io_write_bytes, 8192);
 	assert_int_equal(st.memory_usage, 1000);
 	assert_int_equal(st.memory_limit, 2000);
 	assert_int_equal(st.oom_kills, 3);
@@ -595,6 +604,13 @@ static void test_v2_freeze_stats_destroy(void **state)
 	put(t->dir, "berth/x/pids.current", "4\n");
 	put(t->dir, "berth/x/pids.max", "100\n");
 	ok(t->cg.ops->stats(&t->cg, &st, err));
+	assert_int_equal(st.io_read_bytes + st.io_write_bytes, 0); /* no io.stat */
+	put(t->dir, "berth/x/memory.stat", "anon 10\nactive_file 2\ninactive_file 77\n");
+	put(t->dir, "berth/x/io.stat", "8:0 rbytes=10 wbytes=20 rios=1 wios=1 dbytes=0 dios=0\n");
+	ok(t->cg.ops->stats(&t->cg, &st, err));
+	assert_int_equal(st.memory_inactive_file, 77);
+	assert_int_equal(st.io_read_bytes, 10);
+	assert_int_equal(st.io_write_bytes, 20);
 	assert_int_equal(st.memory_usage, 4096);
 	assert_true(st.memory_limit == UINT64_MAX);
 	assert_int_equal(st.memory_max_usage, 0); /* no memory.peak */

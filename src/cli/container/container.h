@@ -13,6 +13,7 @@ struct cli_roots {
 int cli_run(const struct cli_roots *roots, int argc, char **argv);
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -68,5 +69,17 @@ int ctr_inspect_one(struct berth_globals *g, const char *ref, json_t **out, berr
 /* The monitor's helpers: `berth __start ID`, `berth __cleanup ID`. */
 int ctr_internal_start(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int ctr_internal_cleanup(struct berth_globals *g, int argc, char **argv, berr_t *err);
+
+
+/* berth stats [--no-stream] [--format table|json] ID...;
+ * berth top ID [ps options, ignored]. */
+int cli_stats(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int cli_top(struct berth_globals *g, int argc, char **argv, berr_t *err);
+
+/* A running container named by arg (a name, id or unique id prefix of a
+ * kept container, else the id or prefix of a foreground one): its full id
+ * (malloc'd) and the runtime root it runs under, in state_root. */
+int cli_container_find(const struct berth_globals *g, const char *arg,
+		       char state_root[PATH_MAX], char **id, berr_t *err);
 
 #endif

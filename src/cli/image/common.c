@@ -24,6 +24,10 @@ int img_bad_flag(const char *verb, int c, char **argv, berr_t *err)
 {
 	if (c == ':')
 		return err_set(err, EINVAL, "%s: %s needs a value", verb, argv[optind - 1]);
+	/* A short flag in a cluster ("-rf"): optind still points at it. */
+	if (optopt)
+		return err_set(err, EINVAL, "%s: unknown flag '-%c' (see 'berth %s --help')", verb,
+			       optopt, verb);
 	return err_set(err, EINVAL, "%s: unknown flag '%s' (see 'berth %s --help')", verb,
 		       argv[optind - 1], verb);
 }
