@@ -319,6 +319,17 @@ def test_stop_start_restart_kill_wait(berth):
     assert berth.ok("logs", "svc").stdout.count("up") == 3
 
 
+def test_start_after_the_run_root_was_emptied(berth):
+    """A reboot empties /run: a stopped container starts again from its
+    record, writable layer and log."""
+    cid = berth.run_d("--name", "persist", "bb", "sh", "-c", "echo run >> /count; cat /count")
+    wait_state(berth, "persist", "exited")
+    subprocess.run(["rm", "-rf", str(berth.run_root / "containers" / cid)], check=True)
+    berth.ok("start", "persist")
+    wait_state(berth, "persist", "exited")
+    assert berth.ok("logs", "persist").stdout == "run\nrun\nrun\n"
+
+
 def test_stop_escalates_to_sigkill(berth):
     berth.run_d("--name", "stubborn", "bb", "sh", "-c", "trap '' TERM; sleep 60")
     began = time.monotonic()

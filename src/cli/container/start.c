@@ -9,6 +9,7 @@
 #include "cli/container/container.h"
 #include "cli/image/image.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "container/monitor_client.h"
 #include "container/status.h"
 
@@ -32,7 +33,9 @@ static int start(struct berth_globals *g, const struct container_view *v, bool a
 		return 0;
 	/* Still running without a monitor (it was killed): a new one adopts
 	 * it. */
-	if (monitor_spawn(g->root, g->run_root, v->paths.id, v->pid, &client, err) < 0 ||
+	/* After a reboot the run root (a tmpfs) is empty. */
+	if (fs_mkdir_p(v->paths.run_dir, 0700, err) < 0 ||
+	    monitor_spawn(g->root, g->run_root, v->paths.id, v->pid, &client, err) < 0 ||
 	    attach_session(client, &ao, code, err) < 0)
 		return -1;
 	if (!attach && *code)
