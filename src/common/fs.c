@@ -85,8 +85,10 @@ int fs_read_regular_at(int dirfd, const char *path, size_t max, char **out,
 	return fs_read_fd(fd, path, max, out, NULL, err);
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int fs_write_all(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
+
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
 
@@ -108,7 +110,7 @@ int fs_write_file_at(int dirfd, const char *path, const char *data,
 
 	if (fd < 0)
 		return err_sys(err, "open '%s'", path);
-	if (write_all(fd, data, len) < 0)
+	if (fs_write_all(fd, data, len) < 0)
 		return err_sys(err, "write '%.*s' to '%s'",
 			       (int)(len > 64 ? 64 : len), data, path);
 	return 0;
@@ -130,7 +132,7 @@ int fs_write_atomic_at(int dirfd, const char *name, const char *data,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return err_sys(err, "create '%s'", tmp);
-	if (write_all(fd, data, len) < 0 ||
+	if (fs_write_all(fd, data, len) < 0 ||
 	    (durability == FS_DURABLE && fsync(fd) < 0)) {
 		err_sys(err, "write '%s'", tmp);
 		unlinkat(dirfd, tmp, 0);

@@ -45,6 +45,9 @@ int fs_write_atomic_at(int dirfd, const char *name, const char *data,
  * kernel where the filesystem can, else through sendfile. */
 int fs_copy_data(int in, int out, off_t size, berr_t *err);
 
+/* write() until all of buf is written (EINTR retried); -1 with errno. */
+int fs_write_all(int fd, const void *buf, size_t len);
+
 /* Whether dirfd/name is the root of a mount other than dirfd's. */
 bool fs_is_mount_point_at(int dirfd, const char *name);
 

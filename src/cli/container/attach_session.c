@@ -15,6 +15,7 @@
 
 #include "cli/container/container.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "container/instance.h"
 #include "container/monitor_client.h"
 #include "runtime/container.h"
@@ -30,21 +31,6 @@ struct session {
 	int code;
 	struct frame f;
 };
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static void send_size(struct session *s)
 {
@@ -88,7 +74,7 @@ static int on_frame(struct session *s, berr_t *err)
 	case FRAME_STDOUT:
 	case FRAME_STDERR:
 		if (!s->o->until_started &&
-		    write_all(s->f.type == FRAME_STDOUT ? STDOUT_FILENO : STDERR_FILENO, s->f.data,
+		    fs_write_all(s->f.type == FRAME_STDOUT ? STDOUT_FILENO : STDERR_FILENO, s->f.data,
 			      s->f.len) < 0)
 			return err_sys(err, "write the container's output");
 		return 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cli/container/container.h"
+#include "cli/each.h"
 #include "cli/image/image.h"
 #include "common/units.h"
 #include "container/instance.h"
@@ -17,8 +18,15 @@ static const struct option opts[] = {
 	{ 0 },
 };
 
-static int kill_one(struct berth_globals *g, const char *ref, int sig, berr_t *err)
+struct kill_ctx {
+	struct berth_globals *g;
+	int sig;
+};
+
+static int kill_one(void *ctx, const char *ref, berr_t *err)
 {
+	struct berth_globals *g = ((struct kill_ctx *)ctx)->g;
+	int sig = ((struct kill_ctx *)ctx)->sig;
 	struct container_view v;
 	char rt_root[PATH_MAX];
 	int r = -1;
@@ -35,26 +43,14 @@ static int kill_one(struct berth_globals *g, const char *ref, int sig, berr_t *e
 
 int ctr_kill(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
-	int sig = SIGKILL, c, failed = 0;
+	struct kill_ctx k = { g, SIGKILL };
+	int c;
 
 	while ((c = img_getopt(argc, argv, "s:", opts)) != -1) {
 		if (c != 's')
 			return img_bad_flag("kill", c, argv, err);
-		if (units_parse_signal(optarg, &sig, err) < 0)
+		if (units_parse_signal(optarg, &k.sig, err) < 0)
 			return -1;
 	}
-	if (optind >= argc)
-		return err_set(err, EINVAL, "kill: expected a container");
-	for (int i = optind; i < argc; i++) {
-		berr_t e = NULL;
-
-		if (kill_one(g, argv[i], sig, &e) < 0) {
-			err_print(stderr, "berth", e);
-			failed++;
-		} else {
-			printf("%s\n", argv[i]);
-		}
-		err_free(&e);
-	}
-	return failed ? err_set(err, EIO, "kill: %d of %d containers failed", failed, argc - optind) : 0;
+	return cli_each("kill", argc - optind, argv + optind, kill_one, &k, err);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/container/container.h"
+#include "cli/each.h"
 #include "cli/image/image.h"
 #include "container/instance.h"
 #include "container/status.h"
@@ -27,8 +28,15 @@ static int kill_orphan(struct berth_globals *g, const struct container_view *v, 
 	return container_kill(rt_root, v->paths.id, SIGKILL, false, err);
 }
 
-static int rm_one(struct berth_globals *g, const char *ref, bool force, berr_t *err)
+struct rm_ctx {
+	struct berth_globals *g;
+	bool force;
+};
+
+static int rm_one(void *ctx, const char *ref, berr_t *err)
 {
+	struct berth_globals *g = ((struct rm_ctx *)ctx)->g;
+	bool force = ((struct rm_ctx *)ctx)->force;
 	struct container_view v;
 	int r;
 
@@ -50,27 +58,14 @@ static int rm_one(struct berth_globals *g, const char *ref, bool force, berr_t *
 
 int ctr_rm(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
-	bool force = false;
-	int c, failed = 0;
+	struct rm_ctx r = { g, false };
+	int c;
 
 	while ((c = img_getopt(argc, argv, "fv", opts)) != -1) {
 		if (c == 'f')
-			force = true;
+			r.force = true;
 		else if (c != 'v') /* -v: anonymous volumes; berth makes none */
 			return img_bad_flag("rm", c, argv, err);
 	}
-	if (optind >= argc)
-		return err_set(err, EINVAL, "rm: expected a container");
-	for (int i = optind; i < argc; i++) {
-		berr_t e = NULL;
-
-		if (rm_one(g, argv[i], force, &e) < 0) {
-			err_print(stderr, "berth", e);
-			failed++;
-		} else {
-			printf("%s\n", argv[i]);
-		}
-		err_free(&e);
-	}
-	return failed ? err_set(err, EIO, "rm: %d of %d containers failed", failed, argc - optind) : 0;
+	return cli_each("rm", argc - optind, argv + optind, rm_one, &r, err);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/container/container.h"
+#include "cli/each.h"
 #include "cli/image/image.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
@@ -50,35 +51,44 @@ int ctr_start_one(struct berth_globals *g, const struct container_view *v, berr_
 	return start(g, v, false, &code, err);
 }
 
+static int start_named(void *ctx, const char *ref, berr_t *err)
+{
+	struct container_view v;
+	int r;
+
+	if (cli_container_view(ctx, ref, &v, err) < 0)
+		return -1;
+	r = ctr_start_one(ctx, &v, err);
+	container_view_clear(&v);
+	return r;
+}
+
+/* -a: one container, attached; berth exits with its code. */
+static int start_attached(struct berth_globals *g, const char *ref, berr_t *err)
+{
+	struct container_view v;
+	int r;
+
+	if (cli_container_view(g, ref, &v, err) < 0)
+		return -1;
+	r = start(g, &v, true, &g->exit_code, err);
+	container_view_clear(&v);
+	return r;
+}
+
 int ctr_start(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
 	bool attach = false;
-	int c, code = 0, failed = 0;
+	int c;
 
 	while ((c = img_getopt(argc, argv, "a", opts)) != -1) {
 		if (c != 'a')
 			return img_bad_flag("start", c, argv, err);
 		attach = true;
 	}
-	if (optind >= argc)
-		return err_set(err, EINVAL, "start: expected a container");
-	if (attach && argc - optind > 1)
+	if (attach && argc - optind != 1)
 		return err_set(err, EINVAL, "start: -a takes one container");
-	for (int i = optind; i < argc; i++) {
-		struct container_view v;
-		berr_t e = NULL;
-
-		if (cli_container_view(g, argv[i], &v, &e) < 0 || start(g, &v, attach, &code, &e) < 0) {
-			err_print(stderr, "berth", e);
-			failed++;
-		} else if (!attach) {
-			printf("%s\n", argv[i]);
-		}
-		err_free(&e);
-		container_view_clear(&v);
-	}
-	if (failed)
-		return err_set(err, EIO, "start: %d of %d containers failed", failed, argc - optind);
-	g->exit_code = attach ? code : 0;
-	return 0;
+	if (attach)
+		return start_attached(g, argv[optind], err);
+	return cli_each("start", argc - optind, argv + optind, start_named, g, err);
 }

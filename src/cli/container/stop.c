@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/container/container.h"
+#include "cli/each.h"
 #include "cli/image/image.h"
 #include "common/units.h"
 #include "container/monitor_client.h"
@@ -48,38 +49,42 @@ static int restart_one(struct berth_globals *g, struct container_view *v, berr_t
 	return ctr_start_one(g, v, err);
 }
 
+struct stop_ctx {
+	struct berth_globals *g;
+	int64_t timeout;
+	int sig;
+	bool restart;
+};
+
+static int stop_named(void *ctx, const char *ref, berr_t *err)
+{
+	struct stop_ctx *x = ctx;
+	struct container_view v;
+	int r;
+
+	if (cli_container_view(x->g, ref, &v, err) < 0)
+		return -1;
+	r = ctr_stop_one(&v, x->timeout, x->sig, err) < 0 ||
+			    (x->restart && restart_one(x->g, &v, err) < 0)
+		    ? -1 : 0;
+	container_view_clear(&v);
+	return r;
+}
+
 static int each(struct berth_globals *g, int argc, char **argv, bool restart, berr_t *err)
 {
-	int64_t timeout = -1;
-	int sig = 0, c, failed = 0;
+	struct stop_ctx x = { g, -1, 0, restart };
+	int c;
 
 	while ((c = img_getopt(argc, argv, "t:s:", opts)) != -1) {
-		if (c == 't' && units_parse_int(optarg, "-t", 0, 86400, &timeout, err) < 0)
+		if (c == 't' && units_parse_int(optarg, "-t", 0, 86400, &x.timeout, err) < 0)
 			return -1;
-		if (c == 's' && units_parse_signal(optarg, &sig, err) < 0)
+		if (c == 's' && units_parse_signal(optarg, &x.sig, err) < 0)
 			return -1;
 		if (c != 't' && c != 's')
 			return img_bad_flag(argv[0], c, argv, err);
 	}
-	if (optind >= argc)
-		return err_set(err, EINVAL, "%s: expected a container", argv[0]);
-	for (int i = optind; i < argc; i++) {
-		struct container_view v;
-		berr_t e = NULL;
-
-		if (cli_container_view(g, argv[i], &v, &e) < 0 || ctr_stop_one(&v, timeout, sig, &e) < 0 ||
-		    (restart && restart_one(g, &v, &e) < 0)) {
-			err_print(stderr, "berth", e);
-			failed++;
-		} else {
-			printf("%s\n", argv[i]);
-		}
-		err_free(&e);
-		container_view_clear(&v);
-	}
-	return failed ? err_set(err, EIO, "%s: %d of %d containers failed", argv[0], failed,
-				argc - optind)
-		      : 0;
+	return cli_each(argv[0], argc - optind, argv + optind, stop_named, &x, err);
 }
 
 int ctr_stop(struct berth_globals *g, int argc, char **argv, berr_t *err)
