@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 void log_timestamp(const struct timespec *t, char *buf, size_t len)
@@ -29,6 +28,7 @@ int log_file_open(struct log_file *f, int dirfd, const char *name, uint64_t max_
 	f->name = name;
 	f->max_size = max_size;
 	f->max_files = max_files ? max_files : 1;
+	f->out_len = 0;
 	f->fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (f->fd < 0 || fstat(f->fd, &st) < 0)
 		return -1;
@@ -60,31 +60,31 @@ static int rotate(struct log_file *f)
 	return f->fd < 0 ? -1 : 0;
 }
 
-static int write_all(int fd, const struct iovec *iov, int n)
+static int write_all(int fd, const char *p, size_t len)
 {
-	struct iovec v[4];
-
-	memcpy(v, iov, sizeof(*iov) * (size_t)n);
-	while (n > 0) {
-		ssize_t w = writev(fd, v, n);
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
 			return -1;
-		while (n > 0 && (size_t)w >= v[0].iov_len) {
-			w -= (ssize_t)v[0].iov_len;
-			memmove(v, v + 1, sizeof(*v) * (size_t)--n);
-		}
-		if (n > 0) {
-			v[0].iov_base = (char *)v[0].iov_base + w;
-			v[0].iov_len -= (size_t)w;
-		}
+		p += w;
+		len -= (size_t)w;
 	}
 	return 0;
 }
 
-/* One entry in one write, so readers never see half an entry. */
+/* Entries gathered so far, in one write: a chatty container costs one
+ * write per read of its pipe, not one per line. */
+static int flush_out(struct log_file *f)
+{
+	int r = write_all(f->fd, f->out, f->out_len);
+
+	f->out_len = 0;
+	return r;
+}
+
 static int write_entry(struct log_file *f, const char *stream, char tag, const char *line,
 		       size_t len, const struct timespec *now)
 {
@@ -96,13 +96,16 @@ static int write_entry(struct log_file *f, const char *stream, char tag, const c
 	hl += snprintf(head + hl, sizeof(head) - (size_t)hl, " %s %c ", stream, tag);
 	size_t total = (size_t)hl + len + 1;
 
-	if (f->max_size && f->size && f->size + total > f->max_size && rotate(f) < 0)
+	if (f->max_size && f->size && f->size + total > f->max_size &&
+	    (flush_out(f) < 0 || rotate(f) < 0))
 		return -1;
-	struct iovec iov[3] = {
-		{ head, (size_t)hl }, { (void *)line, len }, { "\n", 1 },
-	};
-	if (write_all(f->fd, iov, 3) < 0)
+	if (f->out_len + total > sizeof(f->out) && flush_out(f) < 0)
 		return -1;
+	/* An entry is at most 64 + LOG_LINE_MAX + 1 bytes: it always fits. */
+	memcpy(f->out + f->out_len, head, (size_t)hl);
+	memcpy(f->out + f->out_len + hl, line, len);
+	f->out[f->out_len + (size_t)hl + len] = '\n';
+	f->out_len += total;
 	f->size += total;
 	return 0;
 }
@@ -134,7 +137,7 @@ int log_stream_feed(struct log_file *f, struct log_stream *s, const char *data, 
 		memmove(s->buf, s->buf + start, s->len - start);
 		s->len -= start;
 	}
-	return 0;
+	return flush_out(f);
 }
 
 int log_stream_flush(struct log_file *f, struct log_stream *s, const struct timespec *now)
@@ -144,5 +147,5 @@ int log_stream_flush(struct log_file *f, struct log_stream *s, const struct time
 	int r = write_entry(f, s->name, 'P', s->buf, s->len, now);
 
 	s->len = 0;
-	return r;
+	return r < 0 ? -1 : flush_out(f);
 }

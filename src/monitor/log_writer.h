@@ -21,6 +21,8 @@ struct log_file {
 	const char *name;
 	uint64_t size, max_size; /* max_size 0: never rotated */
 	unsigned max_files;      /* the live file included */
+	size_t out_len;
+	char out[2 * LOG_LINE_MAX]; /* entries not yet written */
 };
 
 struct log_stream {
@@ -33,8 +35,9 @@ struct log_stream {
 int log_file_open(struct log_file *f, int dirfd, const char *name, uint64_t max_size,
 		  unsigned max_files);
 
-/* Add what the stream produced; every complete line is written, and a
- * full buffer as a partial entry.  -1 with errno when the disk fails. */
+/* Add what the stream produced; every complete line is written (all of
+ * them in one write), and a full buffer as a partial entry.  -1 with errno
+ * when the disk fails. */
 int log_stream_feed(struct log_file *f, struct log_stream *s, const char *data, size_t n,
 		    const struct timespec *now);
 

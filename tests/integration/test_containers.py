@@ -195,6 +195,29 @@ def test_long_lines_and_no_interleaving(berth):
     assert logs.stderr.splitlines() == [f"err-{i}-" + "y" * 34 for i in range(200)]
 
 
+def test_a_fast_writer_is_slowed_not_dropped(berth):
+    """200000 lines as fast as the container can write them: the pipe fills,
+    the container waits for the monitor, and every line is logged."""
+    berth.run_d("--name", "firehose", "bb", "seq", "1", "200000")
+    wait_state(berth, "firehose", "exited", 60)
+    lines = berth.ok("logs", "firehose", timeout=120).stdout.splitlines()
+    assert len(lines) == 200000 and lines[0] == "1" and lines[-1] == "200000"
+    assert lines == [str(i) for i in range(1, 200001)]
+
+
+def test_stats_and_top_of_a_kept_container(berth):
+    berth.run_d("--name", "measured", "--memory", "64m", "bb", "sh", "-c",
+                "head -c 20000000 /dev/zero > /dev/shm/fill; exec sleep 60")
+    wait_for(lambda: "sleep" in berth("top", "measured").stdout, 10, "sleep in top")
+    top = berth.ok("top", "measured").stdout.splitlines()
+    assert top[0].split()[:2] == ["UID", "PID"] and any("sleep 60" in l for l in top[1:])
+    stats = json.loads(berth.ok("stats", "--no-stream", "--format", "json", "measured").stdout
+                       .splitlines()[0])
+    assert stats["Name"] == "measured"
+    used, limit = stats["MemUsage"].split(" / ")
+    assert limit == "64MiB" and used.endswith("MiB") and float(used[:-3]) >= 19
+
+
 def test_log_rotation(berth):
     berth.run_d("--name", "chatty", "--log-opt", "max-size=8k", "--log-opt", "max-file=3",
                 "bb", "sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done")

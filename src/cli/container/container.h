@@ -50,7 +50,7 @@ int cli_container_view(const struct berth_globals *g, const char *ref, struct co
 
 /* Stop (timeout -1, sig 0: the container's own) / start one container. */
 int ctr_stop_one(struct container_view *v, int64_t timeout, int sig, berr_t *err);
-int ctr_start_one(struct berth_globals *g, const struct container_view *v, berr_t *err);
+int ctr_start_one(struct berth_globals *g, struct container_view *v, berr_t *err);
 
 int ctr_ps(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int ctr_stop(struct berth_globals *g, int argc, char **argv, berr_t *err);

@@ -19,7 +19,7 @@ static const struct option opts[] = {
 	{ 0 },
 };
 
-static int start(struct berth_globals *g, const struct container_view *v, bool attach,
+static int start(struct berth_globals *g, struct container_view *v, bool attach,
 		 int *code, berr_t *err)
 {
 	struct cli_roots roots = { .store = g->root, .run = g->run_root };
@@ -30,6 +30,8 @@ static int start(struct berth_globals *g, const struct container_view *v, bool a
 	cleanup_close int client = -1;
 
 	*code = 0;
+	if (!strcmp(v->status, "exited")) /* its monitor may still be releasing it */
+		container_view_await_monitor(v, 5000);
 	if (v->monitor_alive)
 		return 0;
 	/* Still running without a monitor (it was killed): a new one adopts
@@ -44,7 +46,7 @@ static int start(struct berth_globals *g, const struct container_view *v, bool a
 	return 0;
 }
 
-int ctr_start_one(struct berth_globals *g, const struct container_view *v, berr_t *err)
+int ctr_start_one(struct berth_globals *g, struct container_view *v, berr_t *err)
 {
 	int code;
 
