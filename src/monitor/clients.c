@@ -20,6 +20,7 @@ void client_drop(struct client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->in);
+	free(c->out);
 	*c = (struct client){ .fd = -1 };
 }
 
@@ -49,9 +50,30 @@ void clients_accept(struct monitor *m)
 		client_add(m, fd, false);
 }
 
-/* Output is sent without blocking: a client that cannot keep up is
- * dropped rather than allowed to stall the container (the log keeps
- * everything). */
+static void stash(struct client *c, const unsigned char *h, const void *data, size_t len,
+		  size_t sent)
+{
+	size_t total = FRAME_HEADER + len, need = total - sent;
+
+	if (c->out_len + need > CLIENT_PENDING_MAX) {
+		client_drop(c);
+		return;
+	}
+	unsigned char *grown = realloc(c->out, c->out_len + need);
+
+	if (!grown) {
+		client_drop(c);
+		return;
+	}
+	c->out = grown;
+	if (!c->out_len)
+		clock_gettime(CLOCK_MONOTONIC, &c->stuck_since);
+	for (size_t i = sent; i < total; i++)
+		c->out[c->out_len++] = i < FRAME_HEADER ? h[i] : ((const unsigned char *)data)[i - FRAME_HEADER];
+}
+
+/* Sent without blocking; what does not fit waits in the client's buffer
+ * (see struct client). */
 void clients_broadcast(struct monitor *m, int type, const void *data, size_t len)
 {
 	unsigned char h[FRAME_HEADER];
@@ -61,11 +83,72 @@ void clients_broadcast(struct monitor *m, int type, const void *data, size_t len
 		struct client *c = &m->clients[i];
 		struct iovec iov[2] = { { h, sizeof(h) }, { (void *)data, len } };
 		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+		ssize_t n = 0;
 
 		if (c->fd < 0 || !c->attached)
 			continue;
-		if (sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)(sizeof(h) + len))
-			client_drop(c);
+		if (!c->out_len) {
+			n = sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				client_drop(c);
+				continue;
+			}
+			if (n == (ssize_t)(sizeof(h) + len))
+				continue;
+		}
+		stash(c, h, data, len, n > 0 ? (size_t)n : 0);
+	}
+}
+
+bool clients_pending(const struct monitor *m)
+{
+	for (int i = 0; i < MONITOR_MAX_CLIENTS; i++)
+		if (m->clients[i].fd >= 0 && m->clients[i].out_len)
+			return true;
+	return false;
+}
+
+void clients_send_pending(struct monitor *m, struct client *c)
+{
+	struct timespec now;
+	ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		client_drop(c);
+		return;
+	}
+	if (n > 0)
+		c->out_off += (size_t)n;
+	if (c->out_off == c->out_len) {
+		free(c->out);
+		c->out = NULL;
+		c->out_len = c->out_off = 0;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (n > 0)
+		c->stuck_since = now;
+	else if (now.tv_sec - c->stuck_since.tv_sec >= CLIENT_STUCK_S)
+		client_drop(c);
+}
+
+void clients_drain(struct monitor *m)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (clients_pending(m)) {
+		struct pollfd p[MONITOR_MAX_CLIENTS];
+
+		for (int i = 0; i < MONITOR_MAX_CLIENTS; i++)
+			p[i] = (struct pollfd){ m->clients[i].out_len ? m->clients[i].fd : -1, POLLOUT, 0 };
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= CLIENT_STUCK_S || poll(p, MONITOR_MAX_CLIENTS, 1000) < 0)
+			return;
+		for (int i = 0; i < MONITOR_MAX_CLIENTS; i++)
+			if (p[i].revents && m->clients[i].fd == p[i].fd)
+				clients_send_pending(m, &m->clients[i]);
 	}
 }
 
@@ -192,7 +275,11 @@ void clients_process(struct monitor *m, struct client *c)
 
 void clients_read(struct monitor *m, struct client *c)
 {
-	ssize_t n = read(c->fd, c->in + c->len, FRAME_HEADER + FRAME_DATA_MAX - c->len);
+	size_t room = FRAME_HEADER + FRAME_DATA_MAX - c->len;
+
+	if (!room) /* a whole frame waits for stdin to take it */
+		return;
+	ssize_t n = read(c->fd, c->in + c->len, room);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;

@@ -163,12 +163,25 @@ static void run_cleanup(struct monitor *m)
 
 /* ------------------------------------------------------------------ */
 
-static void finish(struct monitor *m)
+static void tell_exit(struct monitor *m)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "%d", m->st.exit_code);
+	clients_broadcast(m, FRAME_EXIT, text, strlen(text));
+}
+
+/* The state is saved before clients hear of the end, so that whoever
+ * waits for it reads the final state. */
+static void finish(struct monitor *m, bool tell)
 {
 	m->st.status = "exited";
 	m->st.pid = 0;
 	m->st.next_restart_at[0] = 0;
 	monitor_save(m);
+	if (tell)
+		tell_exit(m);
+	clients_drain(m);
 	run_cleanup(m);
 	/* The cleanup of a --rm container took state.json with it. */
 	exit(0);
@@ -184,15 +197,11 @@ static void ended(struct monitor *m, int code, bool start_error)
 	m->st.exit_code = code;
 	m->st.pid = 0;
 	monitor_now(m->st.finished_at);
-	char text[16];
-
-	snprintf(text, sizeof(text), "%d", code);
-	clients_broadcast(m, FRAME_EXIT, text, strlen(text));
 	/* A first start that fails is an error for whoever started it, not a
 	 * crash to retry. */
 	if ((start_error && !m->started_once) || m->stop_requested ||
 	    !restart_wanted(&m->conf.restart, code, m->st.restart_count, false))
-		finish(m);
+		finish(m, true);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	m->attempt = backoff_attempt(&m->conf.restart, m->attempt,
 				     start_error ? 0 : ns_between(&m->run_began, &now));
@@ -214,6 +223,7 @@ static void ended(struct monitor *m, int code, bool start_error)
 	m->st.status = "restarting";
 	m->phase = PHASE_BACKOFF;
 	monitor_save(m);
+	tell_exit(m);
 	arm_timer(m, delay);
 }
 
@@ -337,7 +347,7 @@ void monitor_request_stop(struct monitor *m, unsigned timeout_s, int sig)
 	case PHASE_BACKOFF:
 		/* Between attempts: stopped for good, at once. */
 		disarm_timer(m);
-		finish(m);
+		finish(m, false);
 		break;
 	case PHASE_RUNNING:
 		m->phase = PHASE_STOPPING;
@@ -394,23 +404,28 @@ static void loop(struct monitor *m)
 	struct pollfd p[SLOT_CLIENTS + MONITOR_MAX_CLIENTS];
 
 	for (;;) {
+		bool held = clients_pending(m);
+
 		p[SLOT_SIG] = (struct pollfd){ m->sig_fd, POLLIN, 0 };
 		p[SLOT_LISTEN] = (struct pollfd){ m->listen_fd, POLLIN, 0 };
 		p[SLOT_TIMER] = (struct pollfd){ m->timer_fd, POLLIN, 0 };
 		p[SLOT_CHAN] = (struct pollfd){ m->chan_fd, POLLIN, 0 };
-		p[SLOT_OUT] = (struct pollfd){ m->out_fd, POLLIN, 0 };
-		p[SLOT_ERR] = (struct pollfd){ m->err_fd, POLLIN, 0 };
-		p[SLOT_PTY] = (struct pollfd){ m->pty, POLLIN, 0 };
+		p[SLOT_OUT] = (struct pollfd){ held ? -1 : m->out_fd, POLLIN, 0 };
+		p[SLOT_ERR] = (struct pollfd){ held ? -1 : m->err_fd, POLLIN, 0 };
+		p[SLOT_PTY] = (struct pollfd){ held ? -1 : m->pty, POLLIN, 0 };
 		p[SLOT_STDIN] = (struct pollfd){ m->pending_len ? m->stdin_w : -1, POLLOUT, 0 };
 		p[SLOT_PIDFD] = (struct pollfd){ m->pidfd, POLLIN, 0 };
-		for (int i = 0; i < MONITOR_MAX_CLIENTS; i++)
+		for (int i = 0; i < MONITOR_MAX_CLIENTS; i++) {
+			struct client *c = &m->clients[i];
+
 			p[SLOT_CLIENTS + i] = (struct pollfd){
-				m->pending_len ? -1 : m->clients[i].fd, POLLIN, 0 };
-		if (poll(p, SLOT_CLIENTS + MONITOR_MAX_CLIENTS, -1) < 0) {
+				c->fd, (short)((m->pending_len ? 0 : POLLIN) | (c->out_len ? POLLOUT : 0)), 0 };
+		}
+		if (poll(p, SLOT_CLIENTS + MONITOR_MAX_CLIENTS, held ? 1000 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			monitor_fail(m, "poll");
-			finish(m);
+			finish(m, false);
 		}
 		/* Output first, so a container's last lines are logged before
 		 * its exit is handled. */
@@ -432,9 +447,17 @@ static void loop(struct monitor *m)
 			stdin_flush(m);
 		if (p[SLOT_LISTEN].revents)
 			clients_accept(m);
-		for (int i = 0; i < MONITOR_MAX_CLIENTS; i++)
-			if (p[SLOT_CLIENTS + i].revents && m->clients[i].fd == p[SLOT_CLIENTS + i].fd)
-				clients_read(m, &m->clients[i]);
+		for (int i = 0; i < MONITOR_MAX_CLIENTS; i++) {
+			struct client *c = &m->clients[i];
+			short ev = p[SLOT_CLIENTS + i].revents;
+
+			if (c->fd != p[SLOT_CLIENTS + i].fd || c->fd < 0)
+				continue;
+			if (c->out_len) /* also checks how long it has been stuck */
+				clients_send_pending(m, c);
+			if (c->fd >= 0 && (ev & (POLLIN | POLLHUP | POLLERR)))
+				clients_read(m, c);
+		}
 	}
 }
 

@@ -34,7 +34,18 @@ struct client {
 	bool handshaken, attached, stopper;
 	size_t len;
 	unsigned char *in; /* FRAME_HEADER + FRAME_DATA_MAX */
+	/* Output the client's socket had no room for yet; while any client
+	 * has some, the container's output is not read (it waits, as for a
+	 * slow disk). */
+	unsigned char *out;
+	size_t out_len, out_off;
+	struct timespec stuck_since;
 };
+
+/* A client that takes nothing for this long is dropped, so that it cannot
+ * hold up the container for good; one that falls this far behind too. */
+#define CLIENT_STUCK_S 10
+#define CLIENT_PENDING_MAX (4u << 20)
 
 enum phase { PHASE_STARTING, PHASE_RUNNING, PHASE_BACKOFF, PHASE_STOPPING };
 
@@ -67,6 +78,12 @@ void clients_accept(struct monitor *m);
 void clients_read(struct monitor *m, struct client *c);
 void clients_process(struct monitor *m, struct client *c);
 void clients_broadcast(struct monitor *m, int type, const void *data, size_t len);
+/* Whether some client still has output to take. */
+bool clients_pending(const struct monitor *m);
+/* Send what a client's socket has room for; drop it when stuck too long. */
+void clients_send_pending(struct monitor *m, struct client *c);
+/* Before the monitor exits: give clients their output, for a while. */
+void clients_drain(struct monitor *m);
 void client_add(struct monitor *m, int fd, bool attached);
 void client_drop(struct client *c);
 void monitor_request_stop(struct monitor *m, unsigned timeout_s, int sig);

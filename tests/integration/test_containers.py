@@ -128,6 +128,19 @@ def test_foreground_run_keeps_the_container_and_its_exit_code(berth):
     assert berth.ok("logs", "once").stdout == "out\n"
 
 
+def test_a_slow_reader_of_a_foreground_run_gets_everything(berth):
+    """berth run's own output is read late: the monitor holds the container
+    back rather than dropping berth run's connection."""
+    proc = subprocess.Popen(
+        [str(BERTH), "--root", str(berth.store), "--run-root", str(berth.run_root),
+         "run", "--name", "slowread", "bb", "sh", "-c", "seq 1 300000; exit 4"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 4, err
+    assert out.splitlines() == [str(i) for i in range(1, 300001)]
+
+
 def test_sigkill_of_the_starting_command_loses_nothing(berth):
     """The foreground `berth run` is killed mid-run: the container goes on,
     and every line it writes is in its log, once, in order."""
