@@ -8,13 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/proc.h"
+#include "container/foreground.h"
+#include "container/instance.h"
 
 /* berth-monitor lives next to the berth binary. */
 static int monitor_paths(char self[PATH_MAX], char monitor[PATH_MAX], berr_t *err)
@@ -54,10 +58,50 @@ static void monitor_exec(const char *run_dir, char *const argv[], int client)
 	_exit(127);
 }
 
-int monitor_spawn(const char *root, const char *run_root, const char *id, pid_t adopt,
-		  int *client, berr_t *err)
+/* In the process about to become the monitor: the container's stdio as
+ * __start would set it, the container started, and the monitor's mode
+ * argument saying how it went. */
+static void start_here(const char *root, const char *run_root, const char *id,
+		       const char *run_dir, char mode[64], char msg[1024])
 {
-	char self[PATH_MAX], monitor[PATH_MAX], run_dir[PATH_MAX], fdtext[16], pidtext[16];
+	cleanup_close int dir = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct created c = { .pid = -1, .console_master = -1 };
+	berr_t err = NULL;
+	int out, errfd, null, keep_out, keep_err;
+
+	if (dir < 0 || (mkfifoat(dir, "stdout", 0600) < 0 && errno != EEXIST) ||
+	    (mkfifoat(dir, "stderr", 0600) < 0 && errno != EEXIST))
+		_exit(125);
+	/* Read-write, as berth-monitor's helper opens them (monitor.c). */
+	out = openat(dir, "stdout", O_RDWR | O_CLOEXEC);
+	errfd = openat(dir, "stderr", O_RDWR | O_CLOEXEC);
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* The monitor's own ends, open across its exec: a FIFO nobody holds
+	 * open drops what is in it, and a container can write and exit before
+	 * the monitor runs. */
+	keep_out = openat(dir, "stdout", O_RDWR | O_NONBLOCK);
+	keep_err = openat(dir, "stderr", O_RDWR | O_NONBLOCK);
+	if (out < 0 || errfd < 0 || null < 0 || keep_out < 0 || keep_err < 0 ||
+	    dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0 ||
+	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		_exit(125);
+	if (instance_start(root, run_root, id, &c, &err) < 0) {
+		snprintf(mode, 64, "failed=%d", fg_failure_code(err));
+		snprintf(msg, 1024, "%s", err_msg(err));
+		err_free(&err);
+		return;
+	}
+	if (c.console_master >= 0)
+		fcntl(c.console_master, F_SETFD, 0);
+	snprintf(mode, 64, "child=%d,pty=%d,out=%d,err=%d", (int)c.pid, c.console_master, keep_out,
+		 keep_err);
+}
+
+int monitor_spawn(const char *root, const char *run_root, const char *id,
+		  const struct monitor_spawn_opts *o, int *client, berr_t *err)
+{
+	char self[PATH_MAX], monitor[PATH_MAX], run_dir[PATH_MAX], fdtext[16];
+	char mode[64] = "", msg[1024] = "";
 	int sv[2], status;
 	pid_t pid;
 
@@ -67,9 +111,10 @@ int monitor_spawn(const char *root, const char *run_root, const char *id, pid_t 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_sys(err, "socketpair for the monitor");
 	snprintf(fdtext, sizeof(fdtext), "%d", sv[1]);
-	snprintf(pidtext, sizeof(pidtext), "%d", (int)adopt);
+	if (o->adopt)
+		snprintf(mode, sizeof(mode), "adopt=%d", (int)o->adopt);
 	char *argv[] = { monitor, self, (char *)root, (char *)run_root, (char *)id, fdtext,
-			 adopt ? pidtext : NULL, NULL };
+			 mode[0] || o->start_here ? mode : NULL, msg, NULL };
 
 	pid = fork();
 	if (pid == 0) {
@@ -82,6 +127,8 @@ int monitor_spawn(const char *root, const char *run_root, const char *id, pid_t 
 
 		if (grandchild != 0)
 			_exit(grandchild < 0 ? 125 : 0);
+		if (o->start_here && !o->adopt)
+			start_here(root, run_root, id, run_dir, mode, msg);
 		monitor_exec(run_dir, argv, sv[1]);
 	}
 	close(sv[1]);

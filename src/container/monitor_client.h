@@ -16,13 +16,23 @@ struct frame {
 	char data[FRAME_DATA_MAX + 1]; /* NUL-terminated for text frames */
 };
 
+/* How a new monitor gets its container going. */
+struct monitor_spawn_opts {
+	/* The pid of the container's init when it still runs without a
+	 * monitor (its old one was killed): adopted, not started. */
+	pid_t adopt;
+	/* Start the container in the process that becomes the monitor,
+	 * before it execs berth-monitor, instead of in a `berth __start` the
+	 * monitor runs: one exec of berth less per container.  Not for -i
+	 * (the monitor makes the stdin pipe of each start). */
+	bool start_here;
+};
+
 /* Start the container's monitor, detached from this process (its own
  * session, reparented away), with *client an attach connection that also
- * gets the first start's result.  root and run_root must be absolute.
- * adopt: the pid of the container's init when it still runs without a
- * monitor (its old one was killed), else 0. */
-int monitor_spawn(const char *root, const char *run_root, const char *id, pid_t adopt,
-		  int *client, berr_t *err);
+ * gets the first start's result.  root and run_root must be absolute. */
+int monitor_spawn(const char *root, const char *run_root, const char *id,
+		  const struct monitor_spawn_opts *o, int *client, berr_t *err);
 
 /* Connect to the monitor in run_dir and say hello ("attach", "stop 10 15"). */
 int monitor_connect(const char *run_dir, const char *hello, int *fd, berr_t *err);

@@ -497,6 +497,50 @@ static void adopted_ended(struct monitor *m)
 	ended(m, 255, false);
 }
 
+/* The container was started by the process that exec'd this monitor (it
+ * is our child already), or that start failed. */
+static void begin_started(struct monitor *m, pid_t pid, int pty, int out, int err)
+{
+	int status;
+	pid_t reaped_pid;
+
+	/* The FIFO ends its starter kept open for us (see monitor_client.c). */
+	close(m->out_fd);
+	close(m->err_fd);
+	m->out_fd = out;
+	m->err_fd = err;
+	fcntl(out, F_SETFD, FD_CLOEXEC);
+	fcntl(err, F_SETFD, FD_CLOEXEC);
+	if (pty >= 0) {
+		m->pty = pty;
+		fcntl(pty, F_SETFD, FD_CLOEXEC);
+		fcntl(pty, F_SETFL, O_NONBLOCK);
+	}
+	m->phase = PHASE_STARTING;
+	/* An init that ended before this exec has no SIGCHLD coming. */
+	while ((reaped_pid = waitpid(-1, &status, WNOHANG)) > 0)
+		reaped(m, reaped_pid, status);
+	running(m, pid);
+}
+
+/* MODE: "" (start the container through `berth __start`), "adopt=PID",
+ * "child=PID,pty=FD,out=FD,err=FD" (pty -1: none), or "failed=CODE" with
+ * MESSAGE. */
+static void begin(struct monitor *m, const char *mode, const char *message)
+{
+	int pid = 0, pty = -1, out = -1, err = -1, code = 125;
+
+	if (sscanf(mode, "adopt=%d", &pid) == 1 && pid > 0)
+		adopt(m, pid);
+	else if (sscanf(mode, "child=%d,pty=%d,out=%d,err=%d", &pid, &pty, &out, &err) == 4 &&
+		 pid > 0 && out > 2 && err > 2)
+		begin_started(m, pid, pty, out, err);
+	else if (sscanf(mode, "failed=%d", &code) == 1)
+		start_failed(m, code, message);
+	else
+		spawn_start(m);
+}
+
 /* ------------------------------------------------------------------ */
 /* Setup. */
 
@@ -613,8 +657,8 @@ int main(int argc, char **argv)
 		.timer_fd = -1, .out_fd = -1, .err_fd = -1, .pidfd = -1,
 	};
 
-	if (argc < 5 || argc > 7) {
-		fprintf(stderr, "usage: berth-monitor BERTH ROOT RUN_ROOT ID [CLIENT_FD [ADOPT_PID]]\n");
+	if (argc < 5 || argc > 8) {
+		fprintf(stderr, "usage: berth-monitor BERTH ROOT RUN_ROOT ID [CLIENT_FD [MODE [MESSAGE]]]\n");
 		return 2;
 	}
 	m.berth = argv[1];
@@ -634,9 +678,6 @@ int main(int argc, char **argv)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		client_add(&m, fd, true);
 	}
-	if (argc == 7)
-		adopt(&m, atoi(argv[6]));
-	else
-		spawn_start(&m);
+	begin(&m, argc >= 7 ? argv[6] : "", argc >= 8 ? argv[7] : "");
 	loop(&m);
 }

@@ -267,7 +267,9 @@ static int run_kept(const struct cli_roots *r, struct run_options *o, struct fg_
 		named = true;
 	}
 	if (kept_create(c, o, o->image, r->run, err) < 0 ||
-	    monitor_spawn(r->store, r->run, c->id, 0, &client, err) < 0) {
+	    monitor_spawn(r->store, r->run, c->id,
+			  &(struct monitor_spawn_opts){ .start_here = !o->interactive }, &client,
+			  err) < 0) {
 		if (named)
 			container_name_release(r->store, o->name, c->id);
 		return -1;

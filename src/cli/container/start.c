@@ -27,6 +27,9 @@ static int start(struct berth_globals *g, struct container_view *v, bool attach,
 	struct attach_opts ao = { .id = v->paths.id, .tty = json_is_true(json_object_get(cfg, "Tty")),
 				  .input = attach && json_is_true(json_object_get(cfg, "OpenStdin")),
 				  .until_started = !attach, .roots = &roots };
+	struct monitor_spawn_opts spawn = {
+		.adopt = v->pid, .start_here = !json_is_true(json_object_get(cfg, "OpenStdin")),
+	};
 	cleanup_close int client = -1;
 
 	*code = 0;
@@ -38,7 +41,7 @@ static int start(struct berth_globals *g, struct container_view *v, bool attach,
 	 * it. */
 	/* After a reboot the run root (a tmpfs) is empty. */
 	if (fs_mkdir_p(v->paths.run_dir, 0700, err) < 0 ||
-	    monitor_spawn(g->root, g->run_root, v->paths.id, v->pid, &client, err) < 0 ||
+	    monitor_spawn(g->root, g->run_root, v->paths.id, &spawn, &client, err) < 0 ||
 	    attach_session(client, &ao, code, err) < 0)
 		return -1;
 	if (!attach && *code)
