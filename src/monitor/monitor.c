@@ -652,10 +652,13 @@ static int setup(struct monitor *m)
 
 int main(int argc, char **argv)
 {
-	static struct monitor m = {
-		.pty = -1, .stdin_w = -1, .chan_fd = -1, .sig_fd = -1, .listen_fd = -1,
-		.timer_fd = -1, .out_fd = -1, .err_fd = -1, .pidfd = -1,
-	};
+	/* Zero-initialised, so in .bss: only the pages used become resident
+	 * (in .data the whole struct, buffers included, would be file-backed
+	 * and faulted in 64 KB at a time). */
+	static struct monitor m;
+
+	m.pty = m.stdin_w = m.chan_fd = m.sig_fd = m.listen_fd = -1;
+	m.timer_fd = m.out_fd = m.err_fd = m.pidfd = -1;
 
 	if (argc < 5 || argc > 8) {
 		fprintf(stderr, "usage: berth-monitor BERTH ROOT RUN_ROOT ID [CLIENT_FD [MODE [MESSAGE]]]\n");
