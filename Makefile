@@ -38,7 +38,8 @@ endif
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 DYN_LDLIBS := $(shell pkg-config --libs $(PKGS) $(DYN_PKGS))
 
-LIB_SRCS := $(wildcard src/common/*.c src/runtime/*.c src/image/*.c src/build/*.c src/container/*.c)
+LIB_SRCS := $(wildcard src/common/*.c src/runtime/*.c src/image/*.c src/build/*.c src/container/*.c \
+	src/network/*.c)
 # The registry client needs libcurl, which Debian cannot link statically
 # (see src/cli/image/registry_exec.c): it lives in berth-registry, the
 # same command line linked dynamically, which the static berth runs for

@@ -11,6 +11,7 @@
 #include "cli/container/container.h"
 #include "cli/image/image.h"
 #include "cli/init.h"
+#include "cli/network/network.h"
 #include "cli/runtime/runtime.h"
 
 struct berth_verb {
@@ -42,6 +43,8 @@ static const struct berth_verb verbs[] = {
 	  "download an image from a registry", img_pull, 1 },
 	{ "push", "push [-q] [--insecure] [--creds U:P] NAME:TAG",
 	  "upload an image to a registry", img_push, 1 },
+	{ "network", "network create|ls|rm|inspect ...",
+	  "manage container networks (see docs/berth-network.md)", cli_network, 1 },
 };
 
 static void usage(FILE *out)

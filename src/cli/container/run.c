@@ -17,6 +17,7 @@
 #include "image/image.h"
 #include "image/store.h"
 #include "image/store_internal.h"
+#include "network/network.h"
 
 enum { R_RM = 256, R_ENVFILE, R_ENTRYPOINT, R_NAME, R_TMPFS, R_READONLY, R_CPUS,
        R_PIDS, R_CAPADD, R_CAPDROP, R_SECOPT, R_NETWORK, R_ULIMIT, R_INIT, R_USERNS,
@@ -48,6 +49,7 @@ static const struct option opts[] = {
 	{ "init", no_argument, NULL, R_INIT },
 	{ "userns", required_argument, NULL, R_USERNS },
 	{ "pull", required_argument, NULL, R_PULL },
+	{ "publish", required_argument, NULL, 'p' },
 	{ 0 },
 };
 
@@ -79,6 +81,16 @@ static int security_opt(struct run_options *o, berr_t *err)
 	return 0;
 }
 
+static int publish(struct run_options *o, berr_t *err)
+{
+	struct port_map *grown = realloc(o->ports, (o->n_ports + 1) * sizeof(*grown));
+
+	if (!grown)
+		return err_sys(err, "-p");
+	o->ports = grown;
+	return port_parse(optarg, &o->ports[o->n_ports++], err);
+}
+
 static int parse_flag(int c, struct run_options *o, berr_t *err)
 {
 	switch (c) {
@@ -102,6 +114,7 @@ static int parse_flag(int c, struct run_options *o, berr_t *err)
 	case R_CAPDROP: return push(&o->cap_drop, err);
 	case R_SECOPT: return security_opt(o, err);
 	case R_NETWORK: o->network = optarg; return 0;
+	case 'p': return publish(o, err);
 	case R_ULIMIT: return push(&o->ulimits, err);
 	case R_INIT: o->init = true; return 0;
 	case R_USERNS: return userns_parse(optarg, &o->userns, err);
@@ -116,7 +129,7 @@ static int parse(int argc, char **argv, struct run_options *o, enum run_pull *pu
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ite:w:u:h:v:m:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ite:w:u:h:v:m:p:", opts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return err_set(err, EINVAL, "run: unknown flag or missing value in '%s'",
 				       argv[optind - 1]);
@@ -125,6 +138,9 @@ static int parse(int argc, char **argv, struct run_options *o, enum run_pull *pu
 	}
 	if (optind >= argc)
 		return err_set(err, EINVAL, "run: expected an image (berth run [flags] IMAGE [COMMAND...])");
+	if (o->n_ports && !net_wanted(o->network))
+		return err_set(err, EINVAL, "-p: publishing ports needs a bridge network (--network bridge or NAME), not --network %s",
+			       o->network);
 	o->image = argv[optind];
 	o->command = argv + optind + 1;
 	return 0;
@@ -139,6 +155,7 @@ static void clear_options(struct run_options *o)
 	strv_free(o->cap_add);
 	strv_free(o->cap_drop);
 	strv_free(o->ulimits);
+	free(o->ports);
 }
 
 /* The image to run, pulled first as --pull says.  No store lock is held
@@ -188,7 +205,7 @@ int cli_run(const struct cli_roots *roots, int argc, char **argv)
 	struct run_options o = { .network = "none" };
 	struct store s = { .rootfd = -1 };
 	struct image img = { 0 };
-	struct fg_container c = { 0 };
+	struct fg_container c = { .run_root = roots->run };
 	enum run_pull pull = RUN_PULL_MISSING;
 	berr_t err = NULL;
 	int code = 0;

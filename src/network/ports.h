@@ -1,0 +1,21 @@
+/* Published ports as `docker run -p` takes them. */
+#ifndef BERTH_NETWORK_PORTS_H
+#define BERTH_NETWORK_PORTS_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+struct port_map {
+	char host_ip[INET_ADDRSTRLEN]; /* "" : every address */
+	uint16_t host_port;            /* 0 : a free port chosen at attach time */
+	uint16_t container_port;
+	char proto[4];                 /* "tcp" or "udp" */
+};
+
+/* "HOSTPORT:CONTAINERPORT", "IP:HOSTPORT:CONTAINERPORT", "IP::CONTAINERPORT"
+ * or "CONTAINERPORT", each with an optional "/tcp" or "/udp". */
+int port_parse(const char *spec, struct port_map *out, berr_t *err);
+
+#endif
