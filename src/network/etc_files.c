@@ -91,7 +91,8 @@ int etc_write_own(const char *dir, const char *hostname, berr_t *err)
 	return write_resolv(fd, err);
 }
 
-/* "IP\tNAME ID12 HOSTNAME" for one member of network. */
+/* "IP\tNAME ID12 HOSTNAME" for one member of network (NAME and HOSTNAME
+ * when set, HOSTNAME when it is not ID12). */
 static void member_line(const struct net_roots *r, const char *id, const char *network,
 			FILE *out)
 {
@@ -107,10 +108,15 @@ static void member_line(const struct net_roots *r, const char *id, const char *n
 	name = json_string_value(json_object_get(doc, "name"));
 	host = json_string_value(json_object_get(doc, "hostname"));
 	net = json_string_value(json_object_get(doc, "network"));
-	if (ip && net && !strcmp(net, network))
-		fprintf(out, "%s\t%s%s%.12s%s%s\n", ip, name ? name : "", name ? " " : "", id,
-			host && strncmp(host, id, 12) ? " " : "",
-			host && strncmp(host, id, 12) ? host : "");
+	if (ip && net && !strcmp(net, network)) {
+		fprintf(out, "%s\t", ip);
+		if (name)
+			fprintf(out, "%s ", name);
+		fprintf(out, "%.12s", id);
+		if (host && *host && strncmp(host, id, 12))
+			fprintf(out, " %s", host);
+		fputc('\n', out);
+	}
 	json_decref(doc);
 }
 
