@@ -172,7 +172,7 @@ int cni_del(json_t *list, const struct cni_call *c, json_t *result, berr_t *err)
 
 		if (!conf || exec_plugin("DEL", conf, c, NULL, &e) < 0) {
 			if (r == 0 && e)
-				*err = e, e = NULL;
+				*err = take_ptr(e);
 			else if (r == 0)
 				err_set(err, ENOMEM, "CNI DEL");
 			r = -1;

@@ -213,7 +213,8 @@ static int release_locked(const struct net_roots *r, const char *id, berr_t *err
 		struct cni_call c = { .container_id = id, .ifname = "eth0",
 				      .netns = netns_is_bound(netns) ? netns : "" };
 
-		/* Kept for a later retry when DEL fails: what it tracks still exists. */
+		/* Kept for a later retry when DEL fails: what it tracks still
+		 * exists.  lo needs no DEL: it goes with the namespace. */
 		rc = cni_del(json_object_get(doc, "cni"), &c, json_object_get(doc, "result"), err);
 		network = rc < 0 ? NULL
 				 : strdup(str_of(json_object_get(doc, "network")));

@@ -33,9 +33,11 @@ int subnet_parse(const char *s, const char *what, struct subnet *out, berr_t *er
 		return err_set(err, EINVAL, "%s '%s': prefix length must be 8-30", what, s);
 	out->addr = ntohl(a.s_addr);
 	out->prefix = prefix;
-	if (out->addr & ~mask_of(prefix))
+	if (out->addr & ~mask_of(prefix)) {
+		addr_format(out->addr & mask_of(prefix), ip);
 		return err_set(err, EINVAL, "%s '%s': host bits are set (did you mean %s/%u?)",
-			       what, s, (addr_format(out->addr & mask_of(prefix), ip), ip), prefix);
+			       what, s, ip, prefix);
+	}
 	return 0;
 }
 

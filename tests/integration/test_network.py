@@ -234,12 +234,16 @@ def test_killed_run_is_released_by_the_next(net):
     victim = net.background("run", "--rm", "--name", "victim", "--network", "bridge",
                             "-p", "18081:80", "busybox:test", "sleep", "600")
     cid, _ = net.wait_attached("bridge", "victim")
+    # The network is attached before the container starts: wait for it.
+    deadline = time.monotonic() + 20
+    while not container_inits(net.run_root).get(cid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    init = container_inits(net.run_root).get(cid)
+    assert init, "the runtime recorded no init for the container"
     assert "veth" in net.inns("ip", "-o", "link").stdout
     assert cid in net.inns("iptables-save").stdout
     victim.kill()
     victim.wait()
-    init = container_inits(net.run_root).get(cid)
-    assert init, "the runtime recorded no init for the container"
     os.kill(init, signal.SIGKILL)
 
     res = net("run", "--rm", "--network", "bridge", "busybox:test", "true")
