@@ -28,14 +28,16 @@ HTTP_GET = ("import sys, urllib.request\n"
 
 
 def host_network_state():
-    """The host's links and iptables rules, without counters."""
+    """The host's links, iptables rules (without counters) and forwarding
+    switch, which the bridge plugin turns on."""
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True,
                            check=True).stdout
     rules = subprocess.run(["iptables-save"], capture_output=True, text=True,
                            check=True).stdout
     rules = [re.sub(r"\[\d+:\d+\]", "", line) for line in rules.splitlines()
              if not line.startswith("#")]
-    return links, rules
+    forward = Path("/proc/sys/net/ipv4/ip_forward").read_text()
+    return links, rules, forward
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -189,12 +191,22 @@ def test_default_bridge_address_and_published_port(net):
     assert re.search(r"inet 10\.87\.\d+\.\d+/16", res.stdout), res.stdout
     assert "nameserver 127." not in res.stdout
 
-    srv = serve(net, "bridge", "web", "-p", "18080:80")
+    srv = serve(net, "bridge", "web", "-p", "18080:80", "-p", "127.0.0.1:18082:80", "-p", "80")
     cid, ip = net.wait_attached("bridge", "web")
     assert ip.startswith("10.87.")
-    for url in ("http://127.0.0.1:18080/", "http://10.87.0.1:18080/", f"http://{ip}:80/"):
+    ports = net.attachments("bridge")[cid]["ports"]
+    assert ports[:2] == [{"hostPort": 18080, "containerPort": 80, "protocol": "tcp"},
+                         {"hostPort": 18082, "containerPort": 80, "protocol": "tcp",
+                          "hostIP": "127.0.0.1"}], ports
+    chosen = ports[2]["hostPort"]
+    assert chosen > 0 and ports[2]["containerPort"] == 80, ports
+    for url in ("http://127.0.0.1:18080/", "http://10.87.0.1:18080/", f"http://{ip}:80/",
+                "http://127.0.0.1:18082/", f"http://127.0.0.1:{chosen}/"):
         res = net.http_get(url)
         assert res.returncode == 0 and res.stdout == f"hello from {cid[:12]}\n", (url, res.stderr)
+    # Published on 127.0.0.1 only: the bridge address does not forward it.
+    res = net.inns("/usr/bin/python3", "-c", HTTP_GET, "http://10.87.0.1:18082/", check=False)
+    assert res.returncode != 0 and "refused" in res.stderr, res
     stop(srv)
     assert_released(net, "bridge", cid)
     assert net.attachments("bridge") == {}
