@@ -65,7 +65,9 @@ static int spawn(const char *path, const char *command, const struct cni_call *c
 		 int out, pid_t *pid, berr_t *err)
 {
 	char e_cmd[32], e_id[128], e_ns[PATH_MAX + 16], e_if[64], e_path[PATH_MAX + 16];
-	char *envp[] = { e_cmd, e_id, e_ns, e_if, e_path,
+	/* No CNI_ARGS: every setting is in the config.  PATH: portmap and
+	 * ipMasq run iptables. */
+	char *envp[] = { e_cmd, e_id, e_ns, e_if, e_path, "CNI_ARGS=",
 			 "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	char *argv[] = { (char *)path, NULL };
 	posix_spawn_file_actions_t fa;

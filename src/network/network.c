@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,7 +386,8 @@ int net_attachments(const struct net_roots *r, const char *network, json_t **out
 int net_remove(const struct net_roots *r, const char *name, berr_t *err)
 {
 	cleanup_close int lock = netdef_lock(r->store, err);
-	char hosts[PATH_MAX];
+	cleanup_close int ipam_fd = -1;
+	char hosts[PATH_MAX], ipam[PATH_MAX];
 	json_t *members = NULL;
 	size_t n;
 
@@ -400,9 +402,14 @@ int net_remove(const struct net_roots *r, const char *name, berr_t *err)
 		return err_set(err, EBUSY, "network '%s' has %zu attached container%s", name, n,
 			       n == 1 ? "" : "s");
 	if (netdef_remove(r->store, name, err) < 0 ||
-	    net_path(hosts, err, "%s/networks/hosts/%s", r->run, name) < 0)
+	    net_path(hosts, err, "%s/networks/hosts/%s", r->run, name) < 0 ||
+	    net_path(ipam, err, "%s/networks/ipam", r->run) < 0)
 		return -1;
 	if (unlink(hosts) < 0 && errno != ENOENT)
 		return err_sys(err, "remove %s", hosts);
-	return 0;
+	/* host-local's lock and last address of the network, nothing allocated. */
+	ipam_fd = open(ipam, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ipam_fd < 0)
+		return errno == ENOENT ? 0 : err_sys(err, "open %s", ipam);
+	return fs_remove_tree_at(ipam_fd, name, err);
 }

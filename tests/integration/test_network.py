@@ -242,6 +242,26 @@ def test_user_network_names_and_ids(net):
     assert not (net.run_root / "networks" / "hosts" / "apps").exists()
 
 
+def test_concurrent_runs_get_distinct_addresses(net):
+    res = net("network", "create", "busy")
+    assert res.returncode == 0, res.stderr
+    procs = [subprocess.Popen(net.argv("run", "--rm", "--name", f"c{i}", "--network", "busy",
+                                       "busybox:test", "sh", "-c",
+                                       "ip -o -4 addr show eth0; sleep 1; cat /etc/hosts"),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(4)]
+    outs = [p.communicate(timeout=60) + (p.returncode,) for p in procs]
+    assert all(code == 0 for _, _, code in outs), outs
+    ips = {re.search(r"inet (\S+)/24", out).group(1) for out, _, _ in outs}
+    assert len(ips) == 4, outs
+    for i, (out, _, _) in enumerate(outs):
+        assert re.search(rf"^\S+\tc{i} [0-9a-f]{{12}}$", out, re.M), out
+    assert net.attachments("busy") == {}
+    res = net("network", "rm", "busy")
+    assert res.returncode == 0, res.stderr
+    assert not (net.run_root / "networks" / "ipam" / "busy").exists()
+
+
 def test_killed_run_is_released_by_the_next(net):
     victim = net.background("run", "--rm", "--name", "victim", "--network", "bridge",
                             "-p", "18081:80", "busybox:test", "sleep", "600")
