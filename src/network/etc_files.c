@@ -1,11 +1,17 @@
 /* /etc/hosts, /etc/hostname and /etc/resolv.conf of networked containers.
  *
  * The hosts file of a network is bound into every member, so it is
- * rewritten in place (write over the start, then truncate), never
- * replaced by rename: a bind mount holds the inode it was made with, and
- * a renamed-over file would leave every running member with the old
- * list.  Rewrites happen under the network lock (netdef_lock); a reader
- * racing a rewrite may see a line twice or cut, never an empty file. */
+ * rewritten in place, never replaced by rename: a bind mount holds the
+ * inode it was made with, and a renamed-over file would leave every
+ * running member with the old list.  Rewrites happen under the network
+ * lock (netdef_lock).  While members are attached the file never shrinks:
+ * a shorter list is padded with a blank comment line to the old length.
+ * A reader that splices the file (busybox cat uses sendfile into a pipe)
+ * holds references to its pages, not a copy: a later rewrite shows
+ * through, and a truncation would turn the cut bytes into zeros (seen
+ * with four containers reading while others left).  Padding keeps such a
+ * reader, and one racing a rewrite, to text: at worst a mix of the old
+ * and the new list. */
 #include "network/etc_files.h"
 
 #include <errno.h>
@@ -13,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -92,23 +99,25 @@ int etc_write_own(const char *dir, const char *hostname, berr_t *err)
 }
 
 /* "IP\tNAME ID12 HOSTNAME" for one member of network (NAME and HOSTNAME
- * when set, HOSTNAME when it is not ID12). */
-static void member_line(const struct net_roots *r, const char *id, const char *network,
+ * when set, HOSTNAME when it is not ID12); whether it is one. */
+static bool member_line(const struct net_roots *r, const char *id, const char *network,
 			FILE *out)
 {
 	berr_t ignored = NULL;
 	json_t *doc;
 	const char *ip, *name, *host, *net;
+	bool member;
 
 	if (rec_read(r, id, &doc, &ignored) < 0) {
 		err_free(&ignored); /* a directory without a record yet */
-		return;
+		return false;
 	}
 	ip = json_string_value(json_object_get(doc, "ip"));
 	name = json_string_value(json_object_get(doc, "name"));
 	host = json_string_value(json_object_get(doc, "hostname"));
 	net = json_string_value(json_object_get(doc, "network"));
-	if (ip && net && !strcmp(net, network)) {
+	member = ip && net && !strcmp(net, network);
+	if (member) {
 		fprintf(out, "%s\t", ip);
 		if (name)
 			fprintf(out, "%s ", name);
@@ -118,10 +127,11 @@ static void member_line(const struct net_roots *r, const char *id, const char *n
 		fputc('\n', out);
 	}
 	json_decref(doc);
+	return member;
 }
 
 static int hosts_text(const struct net_roots *r, const char *network, char **text,
-		      size_t *len, berr_t *err)
+		      size_t *len, size_t *members, berr_t *err)
 {
 	cleanup_strv char **ids = NULL;
 	FILE *out = open_memstream(text, len);
@@ -134,9 +144,37 @@ static int hosts_text(const struct net_roots *r, const char *network, char **tex
 		return -1;
 	}
 	for (size_t i = 0; ids[i]; i++)
-		member_line(r, ids[i], network, out);
+		*members += member_line(r, ids[i], network, out);
 	if (fclose(out) != 0)
 		return err_sys(err, "hosts file");
+	return 0;
+}
+
+/* The new list over the old one: padded to the old size while members
+ * may be reading it, cut to size once none are left. */
+static int rewrite(int fd, const char *path, const char *text, size_t len, size_t members,
+		   berr_t *err)
+{
+	cleanup_free char *padded = NULL;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return err_sys(err, "stat %s", path);
+	if (members && (off_t)len < st.st_size) {
+		size_t size = (size_t)st.st_size;
+
+		padded = malloc(size);
+		if (!padded)
+			return err_sys(err, "write %s", path);
+		memcpy(padded, text, len);
+		memset(padded + len, ' ', size - len);
+		padded[len] = '#';
+		padded[size - 1] = '\n';
+		text = padded;
+		len = size;
+	}
+	if (pwrite(fd, text, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) < 0)
+		return err_sys(err, "write %s", path);
 	return 0;
 }
 
@@ -146,15 +184,17 @@ int etc_hosts_update(const struct net_roots *r, const char *network, char out[PA
 	char dir[PATH_MAX], path[PATH_MAX];
 	cleanup_free char *text = NULL;
 	cleanup_close int fd = -1;
-	size_t len;
+	size_t len, members = 0;
 
 	if (net_path(dir, err, "%s/networks/hosts", r->run) < 0 ||
 	    net_path(path, err, "%s/%s", dir, network) < 0 || fs_mkdir_p(dir, 0755, err) < 0 ||
-	    hosts_text(r, network, &text, &len, err) < 0)
+	    hosts_text(r, network, &text, &len, &members, err) < 0)
 		return -1;
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || pwrite(fd, text, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) < 0)
-		return err_sys(err, "write %s", path);
+	if (fd < 0)
+		return err_sys(err, "open %s", path);
+	if (rewrite(fd, path, text, len, members, err) < 0)
+		return -1;
 	if (out)
 		snprintf(out, PATH_MAX, "%s", path);
 	return 0;

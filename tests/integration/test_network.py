@@ -247,7 +247,9 @@ def test_concurrent_runs_get_distinct_addresses(net):
     assert res.returncode == 0, res.stderr
     procs = [subprocess.Popen(net.argv("run", "--rm", "--name", f"c{i}", "--network", "busy",
                                        "busybox:test", "sh", "-c",
-                                       "ip -o -4 addr show eth0; sleep 1; cat /etc/hosts"),
+                                       # grep read()s: cat would splice pages that
+                                       # later rewrites change under the pipe.
+                                       "ip -o -4 addr show eth0; sleep 1; grep '' /etc/hosts"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i in range(4)]
     outs = [p.communicate(timeout=60) + (p.returncode,) for p in procs]
@@ -255,7 +257,7 @@ def test_concurrent_runs_get_distinct_addresses(net):
     ips = {re.search(r"inet (\S+)/24", out).group(1) for out, _, _ in outs}
     assert len(ips) == 4, outs
     for i, (out, _, _) in enumerate(outs):
-        assert re.search(rf"^\S+\tc{i} [0-9a-f]{{12}}$", out, re.M), out
+        assert re.search(rf"^\S+\tc{i} [0-9a-f]{{12}}$", out, re.M), repr(out)
     assert net.attachments("busy") == {}
     res = net("network", "rm", "busy")
     assert res.returncode == 0, res.stderr
