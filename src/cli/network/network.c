@@ -87,10 +87,12 @@ static int remove_all(struct berth_globals *g, int argc, char **argv, berr_t *er
 			puts(argv[i]);
 			continue;
 		}
-		if (rc == 0)
+		if (rc == 0) {
 			*err = e;
-		else
-			err_print(stderr, "berth", e), err_free(&e);
+		} else {
+			err_print(stderr, "berth", e);
+			err_free(&e);
+		}
 		rc = -1;
 	}
 	return rc;
