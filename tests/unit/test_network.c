@@ -10,7 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/fs.h"
 #include "network/etc_files.h"
+#include "network/network.h"
 #include "network/netdef.h"
 #include "network/ports.h"
 #include "network/subnet.h"
@@ -152,6 +159,72 @@ static void test_resolv(void **state)
 	free(out);
 }
 
+static void test_config_apply(void **state)
+{
+	struct net_attachment a = { .netns = "/run/berth/netns/abc", .hosts = "/h",
+				    .resolv = "/r", .hostname = "/n" };
+	json_t *cfg = json_pack("{s:{s:[{s:s},{s:s}]},s:[]}", "linux", "namespaces", "type",
+				"pid", "type", "network", "mounts");
+	json_t *ns, *m;
+
+	(void)state;
+	assert_int_equal(net_config_apply(cfg, &a, NULL), 0);
+	ns = json_array_get(json_object_get(json_object_get(cfg, "linux"), "namespaces"), 1);
+	assert_string_equal(json_string_value(json_object_get(ns, "path")), a.netns);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(cfg, "linux"),
+							 "namespaces")), 2);
+	m = json_object_get(cfg, "mounts");
+	assert_int_equal(json_array_size(m), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(m, 0), "destination")),
+			    "/etc/hosts");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_array_get(m, 0), "options"), 1)), "ro");
+	json_decref(cfg);
+}
+
+/* Releasing what is not attached, or what a crash left half made (a
+ * record without CNI state, a namespace file that is no mount), succeeds,
+ * and twice. */
+static void test_release_is_idempotent(void **state)
+{
+	char tmpl[] = "/tmp/berth-net-test.XXXXXX", run[64], store[64];
+	char dir[PATH_MAX], ns[PATH_MAX];
+	const char *id = "0123abcd";
+	struct net_roots r = { .store = store, .run = run };
+	berr_t err = NULL;
+	json_t *rec = json_pack("{s:s,s:s}", "id", id, "network", "gone");
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(run, sizeof(run), "%s/run", tmpl);
+	snprintf(store, sizeof(store), "%s/store", tmpl);
+	assert_int_equal(net_release(&r, id, &err), 0);
+	assert_int_equal(net_release(&r, id, &err), 0);
+
+	snprintf(dir, sizeof(dir), "%s/networks/containers/%s", run, id);
+	snprintf(ns, sizeof(ns), "%s/netns", run);
+	assert_int_equal(fs_mkdir_p(dir, 0700, &err), 0);
+	assert_int_equal(fs_mkdir_p(ns, 0700, &err), 0);
+	strcat(ns, "/");
+	strcat(ns, id);
+	fd = open(ns, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	strcat(dir, "/attachment.json");
+	assert_int_equal(json_dump_file(rec, dir, 0), 0);
+	assert_int_equal(net_release(&r, id, &err), 0);
+	assert_int_equal(stat(ns, &st), -1);
+	assert_int_equal(stat(dir, &st), -1);
+	assert_int_equal(net_release(&r, id, &err), 0);
+	assert_int_equal(net_release(&r, "../x", &err), -1);
+	assert_string_equal(err_msg(err), "container id '../x': expected 1-64 lower-case hex digits");
+	err_free(&err);
+	json_decref(rec);
+	assert_int_equal(fs_remove_tree_at(AT_FDCWD, tmpl, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +233,8 @@ int main(void)
 		cmocka_unit_test(test_subnets),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_resolv),
+		cmocka_unit_test(test_config_apply),
+		cmocka_unit_test(test_release_is_idempotent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
