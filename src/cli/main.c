@@ -12,6 +12,7 @@
 #include "cli/container/container.h"
 #include "cli/image/image.h"
 #include "cli/init.h"
+#include "cli/network/network.h"
 #include "cli/runtime/runtime.h"
 #include "cli/volume/volume.h"
 
@@ -56,6 +57,7 @@ static const struct berth_verb verbs[] = {
 	  "show a container's output", ctr_logs, 1 },
 	{ "wait", "wait CONTAINER...", "wait for containers to stop, print exit codes", ctr_wait, 125 },
 	{ "rename", "rename CONTAINER NEW_NAME", "rename a container", ctr_rename, 1 },
+	{ "port", "port CONTAINER [PORT[/PROTO]]", "list a container's published ports", ctr_port, 1 },
 	{ "attach", "attach CONTAINER", "attach this terminal to a container", ctr_attach, 1 },
 	{ "exec", "exec [-d] [-i] [-t] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...",
 	  "run a command in a running container", ctr_exec, 126 },
@@ -66,6 +68,8 @@ static const struct berth_verb verbs[] = {
 	{ "top", "top CONTAINER", "show a container's processes", cli_top, 1 },
 	{ "volume", "volume create|ls|inspect|rm|prune ...",
 	  "manage named volumes", vol_group, 1 },
+	{ "network", "network create|ls|rm|inspect ...",
+	  "manage container networks (see docs/berth-network.md)", cli_network, 1 },
 };
 
 static void usage(FILE *out)

@@ -359,11 +359,10 @@ static int set_network(json_t *linux, const struct run_options *o, berr_t *err)
 	json_t *ns = json_object_get(linux, "namespaces");
 	size_t i;
 
-	if (!o->network || !strcmp(o->network, "none"))
+	/* none and named networks keep the new namespace (a named one is
+	 * joined by path, network/network.h); host drops it. */
+	if (!o->network || strcmp(o->network, "host"))
 		return 0;
-	if (strcmp(o->network, "host"))
-		return err_set(err, EINVAL, "--network '%s': only none and host are supported yet",
-			       o->network);
 	for (i = 0; i < json_array_size(ns); i++)
 		if (!strcmp(json_string_value(json_object_get(json_array_get(ns, i), "type")),
 			    "network"))
@@ -380,8 +379,9 @@ static int set_userns(json_t *linux, const struct run_options *o, berr_t *err)
 
 	if (!r->size)
 		return 0;
-	if (o->network && !strcmp(o->network, "host"))
-		return err_set(err, EINVAL, "--userns auto: cannot share the host's network (--network host)");
+	if (o->network && strcmp(o->network, "none"))
+		return err_set(err, EINVAL, "--userns auto: cannot join --network %s, only a new namespace (--network none): /sys needs a network namespace of the user namespace",
+			       o->network);
 	map = json_pack("[{s:i,s:I,s:I}]", "containerID", 0, "hostID", (json_int_t)r->base,
 			"size", (json_int_t)r->size);
 	json_array_append_new(json_object_get(linux, "namespaces"), json_pack("{s:s}", "type", "user"));

@@ -111,6 +111,10 @@ static int write_config(struct fg_container *x, const struct run_options *o,
 	with_volumes.volumes = volumes;
 	if (container_config_build(&x->img->config, &with_volumes, x->id, rootfs, &cfg, err) < 0)
 		return -1;
+	if (x->net_attached && net_config_apply(cfg, &x->net, err) < 0) {
+		json_decref(cfg);
+		return -1;
+	}
 	if (o->name)
 		json_object_set_new(json_object_get(cfg, "annotations"), "org.berth.name",
 				    json_string(o->name));
@@ -131,6 +135,38 @@ static int write_config(struct fg_container *x, const struct run_options *o,
 		return err_sys(err, "write the config of container %s", x->id);
 	return fs_write_atomic_at(dirfd, "config.json", text, strlen(text), 0600,
 				  FS_VOLATILE, err);
+}
+
+/* --network NAME: namespace, addresses and /etc files exist before
+ * config.json names them.  This process owns the attachment: if it dies
+ * without fg_cleanup, the next attachment on this host releases it. */
+static int attach_network(struct fg_container *x, const struct run_options *o, unsigned flags,
+			  berr_t *err)
+{
+	struct net_roots r = { .store = x->store->root, .run = x->run_root };
+	struct net_request rq = { .network = o->network, .container_id = x->id,
+				  .name = o->name, .hostname = o->hostname, .ports = o->ports,
+				  .n_ports = o->n_ports, .owner = flags & FG_KEPT ? 0 : getpid() };
+
+	if (!net_wanted(o->network))
+		return 0;
+	if (!x->run_root)
+		return err_set(err, EINVAL, "--network %s: not available here", o->network);
+	if (net_prepare(&r, &rq, &x->net, err) < 0)
+		return -1;
+	x->net_attached = true;
+	return 0;
+}
+
+static void release_network(struct fg_container *x)
+{
+	struct net_roots r = { .store = x->store->root, .run = x->run_root };
+	berr_t err = NULL;
+
+	if (net_release(&r, x->id, &err) < 0)
+		fprintf(stderr, "berth: %s\n", err_msg(err));
+	err_free(&err);
+	x->net_attached = false;
 }
 
 int fg_prepare(struct fg_container *x, struct store *s, const struct image *img,
@@ -158,6 +194,8 @@ int fg_prepare(struct fg_container *x, struct store *s, const struct image *img,
 				   err) < 0)
 		return -1;
 	x->mounted = true;
+	if (attach_network(x, o, flags, err) < 0)
+		return -1;
 	return write_config(x, o, flags, err);
 }
 
@@ -212,6 +250,7 @@ void fg_handover(struct fg_container *x)
 {
 	x->mounted = false;
 	x->dir_made = false;
+	x->net_attached = false;
 }
 
 void fg_cleanup(struct fg_container *x, bool rm)
@@ -219,6 +258,8 @@ void fg_cleanup(struct fg_container *x, bool rm)
 	berr_t err = NULL;
 	bool unmounted = true;
 
+	if (x->net_attached)
+		release_network(x);
 	if (fg_unmount(x, &err) < 0) {
 		fprintf(stderr, "berth: %s\n", err_msg(err));
 		unmounted = false;

@@ -11,6 +11,7 @@
 #include "container/run_options.h"
 #include "image/image.h"
 #include "image/store.h"
+#include "network/network.h"
 
 struct fg_container {
 	struct store *store;
@@ -18,6 +19,11 @@ struct fg_container {
 	char id[65];
 	char containers[PATH_MAX], dir[PATH_MAX]; /* dir: <containers>/<id> */
 	bool dir_made, mounted;
+	/* Set by the caller for --network NAME (the run root holds the
+	 * namespace); the attachment is released by fg_cleanup. */
+	const char *run_root;
+	struct net_attachment net;
+	bool net_attached;
 };
 
 enum fg_flags {
@@ -25,6 +31,9 @@ enum fg_flags {
 	FG_RECORD_USE = 1 << 0,
 	/* The image's start-time templates rendered (container/templates.h). */
 	FG_TEMPLATES = 1 << 1,
+	/* Kept: it outlives this process, which does not own its network
+	 * attachment (its directory does). */
+	FG_KEPT = 1 << 2,
 };
 
 /* Directory, root filesystem and config.json. */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "common/fs.h"
 #include "container/record.h"
 #include "container/rootfs.h"
+#include "network/network.h"
 #include "image/image.h"
 #include "image/store.h"
 #include "image/store_internal.h"
@@ -74,6 +76,48 @@ static int forget_previous(const char *rt_root, const char *id, berr_t *err)
 	return container_delete(rt_root, id, true, err);
 }
 
+/* A stop released the container's network, a reboot emptied the run
+ * root: attach it again at the same namespace path its config.json
+ * names (with the ports asked for; a port chosen by the kernel may differ). */
+static int ensure_network(const char *root, const char *run_root, const char *id, json_t *rec,
+			  berr_t *err)
+{
+	json_t *hc = json_object_get(rec, "HostConfig");
+	const char *network = json_string_value(json_object_get(hc, "NetworkMode"));
+	struct net_roots r = { .store = root, .run = run_root };
+	struct net_attachment att;
+	char netns[PATH_MAX];
+	struct port_map *ports = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (!net_wanted(network))
+		return 0;
+	snprintf(netns, sizeof(netns), "%s/netns/%s", run_root, id);
+	if (access(netns, F_OK) == 0)
+		return 0;
+	if (port_maps_from_json(json_object_get(hc, "PublishedPorts"), "container.json", &ports,
+				&n, err) < 0)
+		return -1;
+	const char *name = json_string_value(json_object_get(rec, "Name"));
+	struct net_request rq = {
+		.network = network, .container_id = id, .name = name && *name ? name : NULL,
+		.hostname = json_string_value(json_object_get(json_object_get(rec, "Config"), "Hostname")),
+		.ports = ports, .n_ports = n,
+	};
+
+	rc = net_prepare(&r, &rq, &att, err);
+	free(ports);
+	return rc;
+}
+
+static int release_network(const char *root, const char *run_root, const char *id, berr_t *err)
+{
+	struct net_roots r = { .store = root, .run = run_root };
+
+	return net_release(&r, id, err);
+}
+
 int instance_start(const char *root, const char *run_root, const char *id,
 		   struct created *out, berr_t *err)
 {
@@ -88,7 +132,8 @@ int instance_start(const char *root, const char *run_root, const char *id,
 		return -1;
 	struct create_opts co = { .root = rt_root, .id = id, .bundle = p.dir };
 
-	r = mount_rootfs(root, p.dir, rec, err) < 0 || forget_previous(rt_root, id, err) < 0
+	r = mount_rootfs(root, p.dir, rec, err) < 0 || forget_previous(rt_root, id, err) < 0 ||
+			    ensure_network(root, run_root, id, rec, err) < 0
 		    ? -1 : container_run_detached(&co, out, err);
 	json_decref(rec);
 	return r;
@@ -100,7 +145,8 @@ int instance_remove(const char *root, const char *run_root, const char *id, berr
 	json_t *rec = NULL;
 	berr_t ignored = NULL;
 
-	if (container_paths(root, run_root, id, &p, err) < 0)
+	if (container_paths(root, run_root, id, &p, err) < 0 ||
+	    release_network(root, run_root, id, err) < 0)
 		return -1;
 	if (container_record_load(p.dir, &rec, &ignored) == 0)
 		container_name_release(root, json_string_value(json_object_get(rec, "Name")), id);
@@ -134,7 +180,9 @@ int instance_cleanup(const char *root, const char *run_root, const char *id, ber
 
 	if (container_paths(root, run_root, id, &p, err) < 0 ||
 	    instance_runtime_root(run_root, rt_root, sizeof(rt_root), err) < 0 ||
-	    forget_previous(rt_root, id, err) < 0 || container_record_load(p.dir, &rec, err) < 0)
+	    forget_previous(rt_root, id, err) < 0 ||
+	    release_network(root, run_root, id, err) < 0 ||
+	    container_record_load(p.dir, &rec, err) < 0)
 		return -1;
 	remove = json_is_true(json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove"));
 	json_decref(rec);

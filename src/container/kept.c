@@ -72,9 +72,10 @@ static json_t *host_config(const struct run_options *o)
 
 	for (size_t i = 0; o->volumes && o->volumes[i]; i++)
 		json_array_append_new(binds, json_string(o->volumes[i]));
-	return json_pack("{s:o, s:b, s:s, s:o, s:I, s:f, s:I, s:b, s:b, s:{s:I, s:I}, s:{s:s, s:{s:I, s:I}}}",
+	return json_pack("{s:o, s:b, s:s, s:o, s:o, s:I, s:f, s:I, s:b, s:b, s:{s:I, s:I}, s:{s:s, s:{s:I, s:I}}}",
 			 "RestartPolicy", restart_json(&o->restart), "AutoRemove", o->rm,
-			 "NetworkMode", o->network ? o->network : "none", "Binds", binds,
+			 "NetworkMode", o->network ? o->network : "none",
+			 "PublishedPorts", port_maps_json(o->ports, o->n_ports), "Binds", binds,
 			 "Memory", (json_int_t)o->memory, "Cpus", o->cpus,
 			 "PidsLimit", (json_int_t)o->pids_limit, "ReadonlyRootfs", o->read_only,
 			 "Init", o->init, "Userns", "Base", (json_int_t)o->userns.base, "Size",

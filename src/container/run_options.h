@@ -4,10 +4,12 @@
 #define BERTH_CONTAINER_RUN_OPTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "container/userns.h"
 #include "monitor/backoff.h"
+#include "network/ports.h"
 
 struct run_options {
 	const char *image;
@@ -28,7 +30,9 @@ struct run_options {
 	int64_t pids_limit;   /* --pids-limit, 0: none */
 	char **cap_add, **cap_drop;
 	const char *seccomp;  /* NULL: default profile; "unconfined"; or a file */
-	const char *network;  /* "none" (default here) or "host" */
+	const char *network;  /* "none" (default here), "host" or a network's name */
+	struct port_map *ports; /* -p, parsed */
+	size_t n_ports;
 	char **ulimits;       /* --ulimit nofile=1024:2048 */
 	struct userns_range userns; /* --userns; base set once allocated */
 	/* Kept containers (all but a foreground --rm): */

@@ -200,7 +200,9 @@ def test_env_file(berth, tmp_path):
     (["busybox:test", "/etc/passwd"], 126, "/etc/passwd"),
     (["--memory", "lots", "busybox:test", "true"], 125, "--memory"),
     (["-v", "/does/not/exist:/x", "busybox:test", "true"], 125, "/does/not/exist"),
-    (["--network", "bridge", "busybox:test", "true"], 125, "--network"),
+    # An unknown network fails before anything is made (a real one would
+    # change the host's networking: see test_network.py).
+    (["--network", "nosuch", "busybox:test", "true"], 125, "network 'nosuch' not found"),
 ], ids=["unknown-image", "not-found", "not-executable", "bad-memory", "missing-volume",
         "network"])
 def test_failures_have_docker_exit_codes(berth, args, code, words):

@@ -52,6 +52,11 @@ int cli_container_view(const struct berth_globals *g, const char *ref, struct co
 int ctr_stop_one(struct container_view *v, int64_t timeout, int sig, berr_t *err);
 int ctr_start_one(struct berth_globals *g, struct container_view *v, berr_t *err);
 
+/* A container's network as docker shows it (port.c). */
+int ctr_network_settings(const struct berth_globals *g, const char *id, json_t **out,
+			 berr_t *err);
+void ctr_ports_text(json_t *settings, char *buf, size_t len);
+
 int ctr_ps(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int ctr_stop(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int ctr_start(struct berth_globals *g, int argc, char **argv, berr_t *err);

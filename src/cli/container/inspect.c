@@ -48,8 +48,14 @@ int ctr_inspect_one(struct berth_globals *g, const char *ref, json_t **out, berr
 		json_object_set_new(*out, "State", state_json(&v));
 		json_object_set_new(*out, "RestartCount",
 				    json_integer(json_integer_value(json_object_get(v.state, "RestartCount"))));
-		if (!json_object_get(*out, "NetworkSettings"))
-			json_object_set_new(*out, "NetworkSettings", json_pack("{s:{}}", "Ports"));
+		json_t *net = NULL;
+
+		if (ctr_network_settings(g, id, &net, err) < 0) {
+			json_decref(*out);
+			container_view_clear(&v);
+			return -1;
+		}
+		json_object_set_new(*out, "NetworkSettings", net);
 	}
 	container_view_clear(&v);
 	return *out ? 0 : err_set(err, ENOMEM, "inspect");

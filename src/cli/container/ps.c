@@ -142,9 +142,18 @@ static int show(struct berth_globals *g, const char *id, const struct ps_flags *
 	char idtext[65];
 
 	snprintf(idtext, sizeof(idtext), f->no_trunc ? "%s" : "%.12s", id);
-	char *cmd = command_text(&v, f->no_trunc);
+	char *cmd = command_text(&v, f->no_trunc), ports[256] = "";
+	json_t *net = NULL;
+
+	if (ctr_network_settings(g, id, &net, err) < 0) {
+		free(cmd);
+		r = -1;
+		goto out;
+	}
+	ctr_ports_text(net, ports, sizeof(ports));
+	json_decref(net);
 	const char *vals[COLS] = { idtext, json_string_value(json_object_get(v.rec, "ImageName")),
-				   cmd, created, status, "",
+				   cmd, created, status, ports,
 				   json_string_value(json_object_get(v.rec, "Name")) };
 
 	for (int i = 0; i < COLS; i++)

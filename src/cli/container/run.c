@@ -20,6 +20,7 @@
 #include "image/image.h"
 #include "image/store.h"
 #include "image/store_internal.h"
+#include "network/network.h"
 
 enum { R_RM = 256, R_ENVFILE, R_ENTRYPOINT, R_NAME, R_TMPFS, R_READONLY, R_CPUS,
        R_PIDS, R_CAPADD, R_CAPDROP, R_SECOPT, R_NETWORK, R_ULIMIT, R_INIT, R_USERNS,
@@ -61,6 +62,7 @@ static const struct option opts[] = {
 	{ "log-opt", required_argument, NULL, R_LOGOPT },
 	{ "stop-signal", required_argument, NULL, R_STOPSIG },
 	{ "stop-timeout", required_argument, NULL, R_STOPTIMEOUT },
+	{ "publish", required_argument, NULL, 'p' },
 	{ 0 },
 };
 
@@ -136,6 +138,16 @@ static int log_opt(struct run_options *o, berr_t *err)
 	return err_set(err, EINVAL, "--log-opt '%s': expected max-size=SIZE or max-file=N", optarg);
 }
 
+static int publish(struct run_options *o, berr_t *err)
+{
+	struct port_map *grown = realloc(o->ports, (o->n_ports + 1) * sizeof(*grown));
+
+	if (!grown)
+		return err_sys(err, "-p");
+	o->ports = grown;
+	return port_parse(optarg, &o->ports[o->n_ports++], err);
+}
+
 static int parse_flag(int c, struct run_options *o, berr_t *err)
 {
 	switch (c) {
@@ -168,6 +180,7 @@ static int parse_flag(int c, struct run_options *o, berr_t *err)
 	case R_CAPDROP: return push(&o->cap_drop, err);
 	case R_SECOPT: return security_opt(o, err);
 	case R_NETWORK: o->network = optarg; return 0;
+	case 'p': return publish(o, err);
 	case R_ULIMIT: return push(&o->ulimits, err);
 	case R_INIT: o->init = true; return 0;
 	case R_USERNS: return userns_parse(optarg, &o->userns, err);
@@ -182,7 +195,7 @@ static int parse(int argc, char **argv, struct run_options *o, enum run_pull *pu
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+idte:w:u:h:v:m:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+idte:w:u:h:v:m:p:", opts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return err_set(err, EINVAL, "run: unknown flag or missing value in '%s'",
 				       argv[optind - 1]);
@@ -191,6 +204,9 @@ static int parse(int argc, char **argv, struct run_options *o, enum run_pull *pu
 	}
 	if (optind >= argc)
 		return err_set(err, EINVAL, "run: expected an image (berth run [flags] IMAGE [COMMAND...])");
+	if (o->n_ports && !net_wanted(o->network))
+		return err_set(err, EINVAL, "-p: publishing ports needs a bridge network (--network bridge or NAME), not --network %s",
+			       o->network);
 	o->image = argv[optind];
 	o->command = argv + optind + 1;
 	if (o->rm && o->restart.mode != RESTART_NO)
@@ -209,6 +225,7 @@ static void clear_options(struct run_options *o)
 	strv_free(o->cap_add);
 	strv_free(o->cap_drop);
 	strv_free(o->ulimits);
+	free(o->ports);
 }
 
 /* The image to run, pulled first as --pull says.  No store lock is held
@@ -250,7 +267,8 @@ static int prepare(struct store *s, struct image *img, const struct cli_roots *r
 	if (store_open(r->store, s, err) < 0 ||
 	    find_image(s, r, o->image, pull, &lock, img, err) < 0)
 		return -1;
-	return fg_prepare(c, s, img, o, FG_RECORD_USE | FG_TEMPLATES, err);
+	return fg_prepare(c, s, img, o,
+			  FG_RECORD_USE | FG_TEMPLATES | (o->rm && !o->detach ? 0 : FG_KEPT), err);
 }
 
 /* A kept container: recorded, named, handed to its monitor; then either
@@ -290,7 +308,7 @@ int cli_run(const struct cli_roots *roots, int argc, char **argv)
 	struct run_options o = { .network = "none", .stop_timeout = -1 };
 	struct store s = { .rootfd = -1 };
 	struct image img = { 0 };
-	struct fg_container c = { 0 };
+	struct fg_container c = { .run_root = roots->run };
 	enum run_pull pull = RUN_PULL_MISSING;
 	berr_t err = NULL;
 	int code = 0;
