@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/proc.h"
 #include "container/record.h"
 #include "container/rootfs.h"
 #include "network/network.h"
@@ -63,7 +65,7 @@ static int mount_rootfs(const char *root, const char *dir, json_t *rec, berr_t *
 
 /* The runtime's record of the previous run, if the monitor's cleanup did
  * not get to remove it (it was killed). */
-static int forget_previous(const char *rt_root, const char *id, berr_t *err)
+static int forget_previous(const char *rt_root, const char *id, bool starting, berr_t *err)
 {
 	struct container_state st = { 0 };
 	berr_t none = NULL;
@@ -72,7 +74,12 @@ static int forget_previous(const char *rt_root, const char *id, berr_t *err)
 		err_free(&none);
 		return 0;
 	}
+	bool alive = st.pid > 0 && proc_is_alive(st.pid, st.pid_start);
+
 	state_clear(&st);
+	/* A start never removes a run that is still going (a second start). */
+	if (starting && alive)
+		return err_set(err, EBUSY, "container %.12s is already running", id);
 	return container_delete(rt_root, id, true, err);
 }
 
@@ -132,7 +139,7 @@ int instance_start(const char *root, const char *run_root, const char *id,
 		return -1;
 	struct create_opts co = { .root = rt_root, .id = id, .bundle = p.dir };
 
-	r = mount_rootfs(root, p.dir, rec, err) < 0 || forget_previous(rt_root, id, err) < 0 ||
+	r = mount_rootfs(root, p.dir, rec, err) < 0 || forget_previous(rt_root, id, true, err) < 0 ||
 			    ensure_network(root, run_root, id, rec, err) < 0
 		    ? -1 : container_run_detached(&co, out, err);
 	json_decref(rec);
@@ -180,7 +187,7 @@ int instance_cleanup(const char *root, const char *run_root, const char *id, ber
 
 	if (container_paths(root, run_root, id, &p, err) < 0 ||
 	    instance_runtime_root(run_root, rt_root, sizeof(rt_root), err) < 0 ||
-	    forget_previous(rt_root, id, err) < 0 ||
+	    forget_previous(rt_root, id, false, err) < 0 ||
 	    release_network(root, run_root, id, err) < 0 ||
 	    container_record_load(p.dir, &rec, err) < 0)
 		return -1;

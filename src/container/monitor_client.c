@@ -38,22 +38,38 @@ static int monitor_paths(char self[PATH_MAX], char monitor[PATH_MAX], berr_t *er
 	return 0;
 }
 
-/* In the grandchild: stdio to /dev/null (stderr to the run directory's
- * monitor.err), everything else closed but the client. */
-static void monitor_exec(const char *run_dir, char *const argv[], int client)
+/* Signals as a new program expects them: berth's own dispositions and
+ * mask (ignored SIGPIPE, blocked ones while attached) must not reach the
+ * monitor or, through it, the container. */
+static void default_signals(void)
 {
-	char errpath[PATH_MAX + 16];
-	int null = open("/dev/null", O_RDWR), errfd;
 	sigset_t none;
 
-	snprintf(errpath, sizeof(errpath), "%s/monitor.err", run_dir);
-	errfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-	    dup2(errfd >= 0 ? errfd : null, 2) < 0 || chdir("/") < 0)
-		_exit(125);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* In the grandchild: stdio to /dev/null (stderr to the run directory's
+ * monitor.err); every other fd closed on exec but the client and the
+ * ones the mode names (keep, -1 terminated). */
+static void monitor_exec(const char *run_dir, char *const argv[], int client, const int *keep)
+{
+	char errpath[PATH_MAX + 16];
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), errfd;
+
+	snprintf(errpath, sizeof(errpath), "%s/monitor.err", run_dir);
+	errfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    dup2(errfd >= 0 ? errfd : null, 2) < 0 || chdir("/") < 0 ||
+	    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		_exit(125);
 	fcntl(client, F_SETFD, 0);
+	for (; *keep >= 0; keep++)
+		fcntl(*keep, F_SETFD, 0);
+	default_signals();
 	execv(argv[0], argv);
 	_exit(127);
 }
@@ -62,7 +78,7 @@ static void monitor_exec(const char *run_dir, char *const argv[], int client)
  * __start would set it, the container started, and the monitor's mode
  * argument saying how it went. */
 static void start_here(const char *root, const char *run_root, const char *id,
-		       const char *run_dir, char mode[64], char msg[1024])
+		       const char *run_dir, char mode[64], char msg[1024], int keep[4])
 {
 	cleanup_close int dir = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct created c = { .pid = -1, .console_master = -1 };
@@ -85,14 +101,18 @@ static void start_here(const char *root, const char *run_root, const char *id,
 	    dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0 ||
 	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		_exit(125);
+	keep[0] = keep_out;
+	keep[1] = keep_err;
+	/* The container's signals are set by the runtime; its starter's must
+	 * not be berth's (ignored SIGPIPE) either. */
+	default_signals();
 	if (instance_start(root, run_root, id, &c, &err) < 0) {
 		snprintf(mode, 64, "failed=%d", fg_failure_code(err));
 		snprintf(msg, 1024, "%s", err_msg(err));
 		err_free(&err);
 		return;
 	}
-	if (c.console_master >= 0)
-		fcntl(c.console_master, F_SETFD, 0);
+	keep[2] = c.console_master;
 	snprintf(mode, 64, "child=%d,pty=%d,out=%d,err=%d", (int)c.pid, c.console_master, keep_out,
 		 keep_err);
 }
@@ -127,9 +147,11 @@ int monitor_spawn(const char *root, const char *run_root, const char *id,
 
 		if (grandchild != 0)
 			_exit(grandchild < 0 ? 125 : 0);
+		int keep[4] = { -1, -1, -1, -1 };
+
 		if (o->start_here && !o->adopt)
-			start_here(root, run_root, id, run_dir, mode, msg);
-		monitor_exec(run_dir, argv, sv[1]);
+			start_here(root, run_root, id, run_dir, mode, msg, keep);
+		monitor_exec(run_dir, argv, sv[1], keep);
 	}
 	close(sv[1]);
 	if (pid < 0 || proc_wait(pid, &status, err) < 0 || status != 0) {

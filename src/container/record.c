@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,6 +61,28 @@ static int names_dir(const char *root, int *fd, berr_t *err)
 	return *fd < 0 ? err_sys(err, "open %s", path) : 0;
 }
 
+/* A name left by a `berth run` killed before it wrote its record. */
+static bool holder_gone(const char *root, const char *holder)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/containers/%s", root, holder);
+	return strlen(holder) != CONTAINER_ID_LEN || access(path, F_OK) < 0;
+}
+
+/* Replaced by a rename over it (two runs racing for one dangling name: the
+ * later rename wins). */
+static int take_over(int dir, const char *name, const char *id, berr_t *err)
+{
+	char tmp[64];
+
+	snprintf(tmp, sizeof(tmp), ".%.12s.new", id);
+	unlinkat(dir, tmp, 0);
+	if (symlinkat(id, dir, tmp) < 0 || renameat(dir, tmp, dir, name) < 0)
+		return err_sys(err, "take over the container name '%s'", name);
+	return 0;
+}
+
 int container_name_reserve(const char *root, const char *name, const char *id,
 			   berr_t *err)
 {
@@ -75,6 +98,8 @@ int container_name_reserve(const char *root, const char *name, const char *id,
 		return err_sys(err, "reserve the container name '%s'", name);
 	n = readlinkat(dir, name, holder, sizeof(holder) - 1);
 	holder[n > 0 ? n : 0] = 0;
+	if (holder_gone(root, holder))
+		return take_over(dir, name, id, err);
 	return err_set(err, EEXIST, "the container name '%s' is already in use by container %.12s",
 		       name, holder);
 }
@@ -154,8 +179,19 @@ int container_lookup(const char *root, const char *ref, char id[CONTAINER_ID_LEN
 	char **ids = NULL;
 	size_t len = strlen(ref), found = 0;
 
-	if (by_name(root, ref, id) == 0)
+	char dir[PATH_MAX];
+
+	/* An exact id first, as docker: a name may look like an id. */
+	snprintf(dir, sizeof(dir), "%s/containers/%s/container.json", root, ref);
+	if (is_id(ref) && access(dir, F_OK) == 0) {
+		memcpy(id, ref, CONTAINER_ID_LEN + 1);
 		return 0;
+	}
+	if (by_name(root, ref, id) == 0) {
+		if (!holder_gone(root, id))
+			return 0;
+		container_name_release(root, ref, id); /* dangling: garbage */
+	}
 	if (len == 0 || len > CONTAINER_ID_LEN || strspn(ref, "0123456789abcdef") != len)
 		return err_set(err, ENOENT, "no such container: %s", ref);
 	if (container_list(root, &ids, err) < 0) {
@@ -170,6 +206,22 @@ int container_lookup(const char *root, const char *ref, char id[CONTAINER_ID_LEN
 		return 0;
 	return err_set(err, found ? EINVAL : ENOENT,
 		       found ? "container id prefix '%s' is ambiguous" : "no such container: %s", ref);
+}
+
+int container_lock(const char *dir, int *fd, berr_t *err)
+{
+	cleanup_close int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	*fd = dirfd < 0 ? -1 : openat(dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*fd < 0)
+		return err_sys(err, "lock container %s", dir);
+	while (flock(*fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			close(*fd);
+			*fd = -1;
+			return err_sys(err, "lock container %s", dir);
+		}
+	return 0;
 }
 
 int container_record_write(const char *dir, json_t *rec, berr_t *err)

@@ -44,6 +44,10 @@ int container_lookup(const char *root, const char *ref, char id[CONTAINER_ID_LEN
 /* Ids of every kept container (with a container.json), oldest first. */
 int container_list(const char *root, char ***ids, berr_t *err);
 
+/* <dir>/lock, flock'd exclusively: start, stop, rm and rename of one
+ * container take turns (two starts would make two monitors). */
+int container_lock(const char *dir, int *fd, berr_t *err);
+
 int container_record_write(const char *dir, json_t *rec, berr_t *err);
 int container_record_load(const char *dir, json_t **rec, berr_t *err);
 

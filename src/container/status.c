@@ -23,6 +23,7 @@ static void derive(struct container_view *v)
 	pid_t mpid = (pid_t)json_integer_value(json_object_get(v->state, "MonitorPid"));
 	uint64_t mstart = (uint64_t)json_integer_value(json_object_get(v->state, "MonitorStartTime"));
 	pid_t pid = (pid_t)json_integer_value(json_object_get(v->state, "Pid"));
+	uint64_t pid_start = (uint64_t)json_integer_value(json_object_get(v->state, "PidStartTime"));
 
 	v->monitor_alive = mpid > 0 && proc_is_alive(mpid, mstart);
 	if (!*status || !strcmp(status, "created"))
@@ -35,7 +36,7 @@ static void derive(struct container_view *v)
 		v->status = "dead";
 	/* A dead container's init may still run, unmonitored. */
 	v->pid = (!strcmp(v->status, "running") || !strcmp(v->status, "dead")) && pid > 0 &&
-			 proc_is_alive(pid, 0)
+			 proc_is_alive(pid, pid_start)
 		 ? pid : 0;
 }
 

@@ -238,6 +238,8 @@ static int handshake(struct monitor *m, struct client *c)
 		return c->len >= sizeof(line) ? -1 : 0;
 	size_t n = (size_t)(nl - c->in);
 
+	if (n >= sizeof(line))
+		return -1;
 	memcpy(line, c->in, n);
 	line[n] = 0;
 	memmove(c->in, nl + 1, c->len - n - 1);

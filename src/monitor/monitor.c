@@ -22,6 +22,9 @@
 #include "monitor/frames.h"
 
 #define PIPE_BYTES (1 << 20)
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 static sigset_t handled;
 
@@ -79,20 +82,29 @@ static void helper_child(struct monitor *m, int chan, int stdin_r, const char *v
 	int out, err;
 	sigset_t none;
 
+	/* Nothing of the monitor's reaches the container: not its ignored
+	 * SIGPIPE, SIGHUP and SIGINT, not its blocked signals, not its fds. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
 	/* Opened read-write, so the container's output always has a reader:
 	 * if this monitor died, the container would block on a full pipe
 	 * instead of getting SIGPIPE and losing lines. */
-	snprintf(fifo, sizeof(fifo), "/proc/self/fd/%d/stdout", m->run_dir);
-	out = open(fifo, O_RDWR);
-	snprintf(fifo, sizeof(fifo), "/proc/self/fd/%d/stderr", m->run_dir);
-	err = open(fifo, O_RDWR);
+	/* __cleanup has no container to speak for: its errors go with the
+	 * monitor's own. */
+	bool own = !strcmp(verb, "__cleanup");
+
+	snprintf(fifo, sizeof(fifo), "/proc/self/fd/%d/%s", m->run_dir, own ? "monitor.err" : "stdout");
+	out = open(fifo, own ? O_WRONLY | O_APPEND | O_CLOEXEC : O_RDWR | O_CLOEXEC);
+	snprintf(fifo, sizeof(fifo), "/proc/self/fd/%d/%s", m->run_dir, own ? "monitor.err" : "stderr");
+	err = open(fifo, own ? O_WRONLY | O_APPEND | O_CLOEXEC : O_RDWR | O_CLOEXEC);
 	if (stdin_r < 0)
-		stdin_r = open("/dev/null", O_RDONLY);
+		stdin_r = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (out < 0 || err < 0 || stdin_r < 0 || dup2(stdin_r, 0) < 0 || dup2(out, 1) < 0 ||
-	    dup2(err, 2) < 0 || dup2(chan, 3) < 0)
+	    dup2(err, 2) < 0 || dup2(chan, 3) < 0 ||
+	    syscall(SYS_close_range, 4, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		_exit(125);
 	execl(m->berth, m->berth, "--root", m->root, "--run-root", m->run_root, verb, m->id,
 	      (char *)NULL);
@@ -146,7 +158,7 @@ static void spawn_start(struct monitor *m)
 /* `berth __cleanup ID`, waited for: the container is gone for good. */
 static void run_cleanup(struct monitor *m)
 {
-	int sv[2], status;
+	int sv[2], status = 0;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -159,6 +171,11 @@ static void run_cleanup(struct monitor *m)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	close(sv[0]);
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		snprintf(m->st.error, sizeof(m->st.error),
+			 "releasing the container failed (see monitor.err in its run directory)");
+		monitor_save(m);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -234,11 +251,14 @@ static void start_failed(struct monitor *m, int code, const char *msg)
 	ended(m, code, true);
 }
 
+static unsigned long long start_time(pid_t pid);
+
 static void running(struct monitor *m, pid_t pid)
 {
 	char text[16];
 
 	m->st.pid = pid;
+	m->st.pid_start = start_time(pid);
 	m->st.status = "running";
 	m->st.error[0] = 0;
 	m->st.next_restart_at[0] = 0;
@@ -278,6 +298,7 @@ static void channel_read(struct monitor *m)
 
 	if (cm && cm->cmsg_type == SCM_RIGHTS) {
 		memcpy(&m->pty, CMSG_DATA(cm), sizeof(int));
+		m->pty_hup = false;
 		fcntl(m->pty, F_SETFL, O_NONBLOCK);
 		monitor_apply_size(m);
 	}
@@ -412,14 +433,19 @@ static void loop(struct monitor *m)
 		p[SLOT_CHAN] = (struct pollfd){ m->chan_fd, POLLIN, 0 };
 		p[SLOT_OUT] = (struct pollfd){ held ? -1 : m->out_fd, POLLIN, 0 };
 		p[SLOT_ERR] = (struct pollfd){ held ? -1 : m->err_fd, POLLIN, 0 };
-		p[SLOT_PTY] = (struct pollfd){ held ? -1 : m->pty, POLLIN, 0 };
+		p[SLOT_PTY] = (struct pollfd){ held || m->pty_hup ? -1 : m->pty, POLLIN, 0 };
 		p[SLOT_STDIN] = (struct pollfd){ m->pending_len ? m->stdin_w : -1, POLLOUT, 0 };
 		p[SLOT_PIDFD] = (struct pollfd){ m->pidfd, POLLIN, 0 };
 		for (int i = 0; i < MONITOR_MAX_CLIENTS; i++) {
 			struct client *c = &m->clients[i];
 
+			/* Still read while stdin is full (stop requests, hang-ups),
+			 * unless the client's buffer is full too. */
+			bool full = c->len == FRAME_HEADER + FRAME_DATA_MAX;
+
 			p[SLOT_CLIENTS + i] = (struct pollfd){
-				c->fd, (short)((m->pending_len ? 0 : POLLIN) | (c->out_len ? POLLOUT : 0)), 0 };
+				c->fd, (short)((m->pending_len && full ? 0 : POLLIN) |
+					       (c->out_len ? POLLOUT : 0)), 0 };
 		}
 		if (poll(p, SLOT_CLIENTS + MONITOR_MAX_CLIENTS, held ? 1000 : -1) < 0) {
 			if (errno == EINTR)
@@ -477,6 +503,7 @@ static void adopt(struct monitor *m, pid_t pid)
 		return;
 	}
 	m->st.pid = pid;
+	m->st.pid_start = start_time(pid);
 	m->st.status = "running";
 	m->started_once = true;
 	m->phase = PHASE_RUNNING;
@@ -513,6 +540,7 @@ static void begin_started(struct monitor *m, pid_t pid, int pty, int out, int er
 	fcntl(err, F_SETFD, FD_CLOEXEC);
 	if (pty >= 0) {
 		m->pty = pty;
+		m->pty_hup = false;
 		fcntl(pty, F_SETFD, FD_CLOEXEC);
 		fcntl(pty, F_SETFL, O_NONBLOCK);
 	}
@@ -599,11 +627,18 @@ static int listen_socket(struct monitor *m)
 	return fd;
 }
 
-static unsigned long long own_start_time(void)
+/* Field 22 of /proc/PID/stat (pid 0: this process); 0 when unknown. */
+static unsigned long long start_time(pid_t pid)
 {
-	char buf[1024];
+	char buf[1024], path[64];
 	unsigned long long start = 0;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	int fd;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/stat");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 	char *p;
 
@@ -645,9 +680,18 @@ static int setup(struct monitor *m)
 	m->out.name = "stdout";
 	m->err.name = "stderr";
 	m->st.monitor_pid = getpid();
-	m->st.monitor_start = own_start_time();
+	m->st.monitor_start = start_time(0);
 	m->st.status = "created";
 	return 0;
+}
+
+static void save_if_new(struct monitor *m, const char *mode)
+{
+	/* A monitor adopting or taking over a started container writes its
+	 * state itself at once; one that starts it says "created" first, so
+	 * that it is seen alive from now on. */
+	if (!*mode)
+		monitor_save(m);
 }
 
 int main(int argc, char **argv)
@@ -681,6 +725,7 @@ int main(int argc, char **argv)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		client_add(&m, fd, true);
 	}
+	save_if_new(&m, argc >= 7 ? argv[6] : "");
 	begin(&m, argc >= 7 ? argv[6] : "", argc >= 8 ? argv[7] : "");
 	loop(&m);
 }

@@ -57,6 +57,7 @@ struct monitor {
 	struct log_file log;
 	struct log_stream out, err;
 	int out_fd, err_fd, pty, stdin_w;
+	bool pty_hup; /* the pty has no slave open: kept for resizes, not polled */
 	int sig_fd, listen_fd, timer_fd, chan_fd;
 	int pidfd; /* an adopted container's init (not our child) */
 	pid_t helper;

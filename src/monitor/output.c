@@ -1,25 +1,35 @@
 /* The container's output: read from its FIFOs (or pty), written to the log
  * and sent to attached clients. */
 #include <errno.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "monitor/frames.h"
 #include "monitor/monitor.h"
 
-/* Reads until the pipe is empty (the fds are non-blocking).  16 KiB at a
- * time: every page of the buffer counts in the monitor's resident set. */
-void output_drain(struct monitor *m, int fd, struct log_stream *s)
+/* 16 KiB a read: every page of the buffer counts in the monitor's
+ * resident set.  While the container runs, a few reads a turn of the event
+ * loop: one that writes without pause would otherwise keep the monitor
+ * here, deaf to stop requests. */
+#define READS_PER_TURN 4
+
+static void drain(struct monitor *m, int fd, struct log_stream *s, bool all)
 {
 	char buf[16384];
 	struct timespec now;
 
-	for (;;) {
+	for (int turns = 0; all || turns < READS_PER_TURN; turns++) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			/* Every slave closed (a daemon left its terminal):
+			 * the master says so on every poll from now on. */
+			if (fd == m->pty && (n == 0 || errno == EIO))
+				m->pty_hup = true;
 			return;
+		}
 		clock_gettime(CLOCK_REALTIME, &now);
 		if (log_stream_feed(&m->log, s, buf, (size_t)n, &now) < 0)
 			monitor_fail(m, "write the log");
@@ -27,14 +37,19 @@ void output_drain(struct monitor *m, int fd, struct log_stream *s)
 	}
 }
 
+void output_drain(struct monitor *m, int fd, struct log_stream *s)
+{
+	drain(m, fd, s, false);
+}
+
 void output_flush(struct monitor *m)
 {
 	struct timespec now;
 
 	if (m->pty >= 0)
-		output_drain(m, m->pty, &m->out);
-	output_drain(m, m->out_fd, &m->out);
-	output_drain(m, m->err_fd, &m->err);
+		drain(m, m->pty, &m->out, true);
+	drain(m, m->out_fd, &m->out, true);
+	drain(m, m->err_fd, &m->err, true);
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (log_stream_flush(&m->log, &m->out, &now) < 0 ||
 	    log_stream_flush(&m->log, &m->err, &now) < 0)

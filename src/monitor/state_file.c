@@ -32,11 +32,11 @@ int monitor_state_write(int dirfd, const struct monitor_state *s)
 
 	escape(s->error, err, sizeof(err));
 	len = snprintf(buf, sizeof(buf),
-		       "{\"Status\":\"%s\",\"Pid\":%d,\"MonitorPid\":%d,\"MonitorStartTime\":%llu,"
+		       "{\"Status\":\"%s\",\"Pid\":%d,\"PidStartTime\":%llu,\"MonitorPid\":%d,\"MonitorStartTime\":%llu,"
 		       "\"ExitCode\":%d,\"RestartCount\":%u,\"StoppedByUser\":%s,"
 		       "\"StartedAt\":\"%s\",\"FinishedAt\":\"%s\",\"NextRestartAt\":\"%s\","
 		       "\"Error\":\"%s\"}\n",
-		       s->status, (int)s->pid, (int)s->monitor_pid,
+		       s->status, (int)s->pid, (unsigned long long)s->pid_start, (int)s->monitor_pid,
 		       (unsigned long long)s->monitor_start, s->exit_code, s->restart_count,
 		       s->stopped_by_user ? "true" : "false", s->started_at, s->finished_at,
 		       s->next_restart_at, err);

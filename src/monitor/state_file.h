@@ -11,6 +11,7 @@
 struct monitor_state {
 	const char *status; /* created, running, restarting, exited */
 	pid_t pid;          /* the container's init while running */
+	uint64_t pid_start; /* its start time (clock ticks), against pid reuse */
 	pid_t monitor_pid;
 	uint64_t monitor_start; /* start time of the monitor (clock ticks) */
 	int exit_code;

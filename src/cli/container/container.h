@@ -47,10 +47,15 @@ int attach_session(int fd, const struct attach_opts *o, int *code, berr_t *err);
 struct container_view;
 int cli_container_view(const struct berth_globals *g, const char *ref, struct container_view *v,
 		       berr_t *err);
+/* The same under the container's lock (container_lock), held in *lock
+ * until the caller closes it; the view is loaded after it is taken. */
+int cli_container_view_locked(const struct berth_globals *g, const char *ref,
+			      struct container_view *v, int *lock, berr_t *err);
 
 /* Stop (timeout -1, sig 0: the container's own) / start one container. */
 int ctr_stop_one(struct container_view *v, int64_t timeout, int sig, berr_t *err);
-int ctr_start_one(struct berth_globals *g, struct container_view *v, berr_t *err);
+/* *lock (the container's, or -1) is closed once the container runs. */
+int ctr_start_one(struct berth_globals *g, struct container_view *v, int *lock, berr_t *err);
 
 /* A container's network as docker shows it (port.c). */
 int ctr_network_settings(const struct berth_globals *g, const char *id, json_t **out,

@@ -38,7 +38,11 @@ int ctr_internal_start(struct berth_globals *g, int argc, char **argv, berr_t *e
 		len = snprintf(msg, sizeof(msg), "err %d %s", fg_failure_code(*err), err_msg(*err));
 		send(CHANNEL_FD, msg, (size_t)len < sizeof(msg) ? (size_t)len : sizeof(msg) - 1,
 		     MSG_NOSIGNAL);
-		return -1;
+		/* Told to the monitor; printed, it would land in the
+		 * container's log. */
+		err_free(err);
+		g->exit_code = 125;
+		return 0;
 	}
 	len = snprintf(msg, sizeof(msg), "ok %d", (int)c.pid);
 	if (c.console_master >= 0) {

@@ -5,17 +5,19 @@
 #include <string.h>
 
 #include "cli/container/container.h"
+#include "common/cleanup.h"
 #include "container/status.h"
 
 int ctr_rename(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
 	struct container_view v;
+	cleanup_close int lock = -1;
 	char *old = NULL;
 	int r;
 
 	if (argc != 3)
 		return err_set(err, EINVAL, "rename: expected CONTAINER NEW_NAME");
-	if (cli_container_view(g, argv[1], &v, err) < 0)
+	if (cli_container_view_locked(g, argv[1], &v, &lock, err) < 0)
 		return -1;
 	old = strdup(json_string_value(json_object_get(v.rec, "Name")) ?: "");
 	json_object_set_new(v.rec, "Name", json_string(argv[2]));

@@ -8,6 +8,7 @@
 #include "cli/container/container.h"
 #include "cli/each.h"
 #include "cli/image/image.h"
+#include "common/cleanup.h"
 #include "container/instance.h"
 #include "container/status.h"
 #include "runtime/container.h"
@@ -38,9 +39,10 @@ static int rm_one(void *ctx, const char *ref, berr_t *err)
 	struct berth_globals *g = ((struct rm_ctx *)ctx)->g;
 	bool force = ((struct rm_ctx *)ctx)->force;
 	struct container_view v;
+	cleanup_close int lock = -1;
 	int r;
 
-	if (cli_container_view(g, ref, &v, err) < 0)
+	if (cli_container_view_locked(g, ref, &v, &lock, err) < 0)
 		return -1;
 	if (!strcmp(v.status, "exited")) /* its monitor may still be releasing it */
 		container_view_await_monitor(&v, 5000);

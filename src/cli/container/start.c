@@ -19,14 +19,16 @@ static const struct option opts[] = {
 	{ 0 },
 };
 
-static int start(struct berth_globals *g, struct container_view *v, bool attach,
+/* The lock is held until the new monitor says the container runs (or
+ * could not start): a second start waits and then finds it running. */
+static int start(struct berth_globals *g, struct container_view *v, bool attach, int *lock,
 		 int *code, berr_t *err)
 {
 	struct cli_roots roots = { .store = g->root, .run = g->run_root };
 	json_t *cfg = json_object_get(v->rec, "Config");
 	struct attach_opts ao = { .id = v->paths.id, .tty = json_is_true(json_object_get(cfg, "Tty")),
-				  .input = attach && json_is_true(json_object_get(cfg, "OpenStdin")),
-				  .until_started = !attach, .roots = &roots };
+				  .input = false,
+				  .until_started = true, .roots = &roots };
 	struct monitor_spawn_opts spawn = {
 		.adopt = v->pid, .start_here = !json_is_true(json_object_get(cfg, "OpenStdin")),
 	};
@@ -44,26 +46,32 @@ static int start(struct berth_globals *g, struct container_view *v, bool attach,
 	    monitor_spawn(g->root, g->run_root, v->paths.id, &spawn, &client, err) < 0 ||
 	    attach_session(client, &ao, code, err) < 0)
 		return -1;
-	if (!attach && *code)
+	cleanup_close_fn(lock);
+	if (*code)
 		return err_set(err, ECANCELED, "container %.12s did not start", v->paths.id);
-	return 0;
+	if (!attach)
+		return 0;
+	ao.until_started = false;
+	ao.input = json_is_true(json_object_get(cfg, "OpenStdin"));
+	return attach_session(client, &ao, code, err);
 }
 
-int ctr_start_one(struct berth_globals *g, struct container_view *v, berr_t *err)
+int ctr_start_one(struct berth_globals *g, struct container_view *v, int *lock, berr_t *err)
 {
 	int code;
 
-	return start(g, v, false, &code, err);
+	return start(g, v, false, lock, &code, err);
 }
 
 static int start_named(void *ctx, const char *ref, berr_t *err)
 {
 	struct container_view v;
+	cleanup_close int lock = -1;
 	int r;
 
-	if (cli_container_view(ctx, ref, &v, err) < 0)
+	if (cli_container_view_locked(ctx, ref, &v, &lock, err) < 0)
 		return -1;
-	r = ctr_start_one(ctx, &v, err);
+	r = ctr_start_one(ctx, &v, &lock, err);
 	container_view_clear(&v);
 	return r;
 }
@@ -72,11 +80,12 @@ static int start_named(void *ctx, const char *ref, berr_t *err)
 static int start_attached(struct berth_globals *g, const char *ref, berr_t *err)
 {
 	struct container_view v;
+	cleanup_close int lock = -1;
 	int r;
 
-	if (cli_container_view(g, ref, &v, err) < 0)
+	if (cli_container_view_locked(g, ref, &v, &lock, err) < 0)
 		return -1;
-	r = start(g, &v, true, &g->exit_code, err);
+	r = start(g, &v, true, &lock, &g->exit_code, err);
 	container_view_clear(&v);
 	return r;
 }

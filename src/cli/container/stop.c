@@ -8,6 +8,7 @@
 #include "cli/container/container.h"
 #include "cli/each.h"
 #include "cli/image/image.h"
+#include "common/cleanup.h"
 #include "common/units.h"
 #include "container/monitor_client.h"
 #include "container/status.h"
@@ -38,7 +39,7 @@ int ctr_stop_one(struct container_view *v, int64_t timeout, int sig, berr_t *err
 }
 
 /* The view from before the stop is stale. */
-static int restart_one(struct berth_globals *g, struct container_view *v, berr_t *err)
+static int restart_one(struct berth_globals *g, struct container_view *v, int *lock, berr_t *err)
 {
 	char id[CONTAINER_ID_LEN + 1];
 
@@ -46,7 +47,7 @@ static int restart_one(struct berth_globals *g, struct container_view *v, berr_t
 	container_view_clear(v);
 	if (container_view_load(g->root, g->run_root, id, v, err) < 0)
 		return -1;
-	return ctr_start_one(g, v, err);
+	return ctr_start_one(g, v, lock, err);
 }
 
 struct stop_ctx {
@@ -60,12 +61,13 @@ static int stop_named(void *ctx, const char *ref, berr_t *err)
 {
 	struct stop_ctx *x = ctx;
 	struct container_view v;
+	cleanup_close int lock = -1;
 	int r;
 
-	if (cli_container_view(x->g, ref, &v, err) < 0)
+	if (cli_container_view_locked(x->g, ref, &v, &lock, err) < 0)
 		return -1;
 	r = ctr_stop_one(&v, x->timeout, x->sig, err) < 0 ||
-			    (x->restart && restart_one(x->g, &v, err) < 0)
+			    (x->restart && restart_one(x->g, &v, &lock, err) < 0)
 		    ? -1 : 0;
 	container_view_clear(&v);
 	return r;
