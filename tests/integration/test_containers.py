@@ -556,3 +556,154 @@ def test_damaged_state_file_is_named(berth):
     assert res.returncode != 0 and "state.json" in res.stderr
     state.write_text("{}")
     assert berth.ok("ps", "-a").returncode == 0
+
+
+# --------------------------------------------------------------------------
+# found in review: each of these failed before its fix
+
+
+def monitor_socket(berth, ref):
+    import socket
+    cid = berth.inspect(ref)["Id"]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    d = os.open(berth.run_root / "containers" / cid, os.O_PATH)
+    try:  # through the directory's fd: the full path is too long for a socket
+        s.connect(f"/proc/self/fd/{d}/monitor.sock")
+    finally:
+        os.close(d)
+    return s
+
+
+def test_a_long_handshake_line_does_not_crash_the_monitor(berth):
+    berth.run_d("--name", "victim", "bb", "sleep", "60")
+    monitor = berth.state("victim")["MonitorPid"]
+    s = monitor_socket(berth, "victim")
+    s.sendall(b"A" * 4000 + b"\n")
+    assert s.recv(10) == b""  # refused: closed
+    s.close()
+    assert pid_alive(monitor) and berth.state("victim")["Status"] == "running"
+    garbage = monitor_socket(berth, "victim")
+    garbage.sendall(b"attach\n" + b"\xff" * 100)  # a frame with a huge length
+    assert garbage.recv(10) == b""
+    assert pid_alive(monitor)
+
+
+def test_stop_reaches_a_container_that_writes_without_pause(berth):
+    berth.run_d("--name", "yes", "--log-opt", "max-size=1m", "--log-opt", "max-file=2",
+                "bb", "yes")
+    time.sleep(0.5)
+    began = time.monotonic()
+    berth.ok("stop", "-t", "1", "yes", timeout=30)
+    assert time.monotonic() - began < 10
+    assert berth.state("yes")["Status"] == "exited"
+
+
+def test_stop_reaches_a_container_that_does_not_read_its_input(berth):
+    berth.run_d("-i", "--name", "deaf", "bb", "sleep", "60")
+    feeder = subprocess.Popen(
+        [str(BERTH), "--root", str(berth.store), "--run-root", str(berth.run_root),
+         "attach", "deaf"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        feeder.stdin.write(b"\0" * 3000000)
+    except BrokenPipeError:
+        pass
+    began = time.monotonic()
+    berth.ok("stop", "-t", "1", "deaf", timeout=30)
+    assert time.monotonic() - began < 10
+    feeder.kill()
+    feeder.wait()
+
+
+def cpu_ticks(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_a_daemon_leaving_its_terminal_costs_no_cpu(berth):
+    berth.run_d("-t", "--name", "daemon", "bb", "sh", "-c",
+                "echo hi; exec >/dev/null 2>&1 </dev/null; sleep 60")
+    monitor = berth.state("daemon")["MonitorPid"]
+    time.sleep(0.5)
+    before = cpu_ticks(monitor)
+    time.sleep(2)
+    assert cpu_ticks(monitor) - before < 20  # clock ticks (1/100 s) in 2 s
+
+
+def test_no_fd_or_ignored_signal_of_the_caller_reaches_monitor_or_container(berth):
+    # fd 7 is a pipe to cat: if the monitor kept it, this would not end
+    res = subprocess.run(
+        ["sh", "-c", f"{BERTH} --root {berth.store} --run-root {berth.run_root} "
+                     "run -d --name clean bb sh -c 'grep SigIgn /proc/self/status; "
+                     "ls /proc/self/fd; sleep 60' 7>&1 | cat"],
+        capture_output=True, text=True, timeout=20)
+    assert res.returncode == 0, res.stderr
+    wait_for(lambda: "SigIgn" in berth("logs", "clean").stdout, 5, "logged")
+    out = berth.ok("logs", "clean").stdout.split()
+    assert out[1] == "0000000000000000", out
+    assert out[2:] == ["0", "1", "2", "3"], out  # 3: ls's own directory
+    monitor = berth.state("clean")["MonitorPid"]
+    fds = sorted(os.listdir(f"/proc/{monitor}/fd"), key=int)
+    targets = [os.readlink(f"/proc/{monitor}/fd/{f}") for f in fds]
+    assert not [t for t in targets if t.startswith("pipe:")], targets
+
+
+def test_two_starts_at_once_make_one_monitor(berth):
+    berth.run_d("--name", "twice", "bb", "sh", "-c", "echo started; sleep 60")
+    berth.ok("stop", "-t", "0", "twice")
+    base = [str(BERTH), "--root", str(berth.store), "--run-root", str(berth.run_root)]
+    for _ in range(3):
+        procs = [subprocess.Popen(base + ["start", "twice"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE) for _ in range(2)]
+        for p in procs:
+            p.communicate(timeout=30)
+            assert p.returncode == 0
+        st = berth.state("twice")
+        assert st["Status"] == "running" and pid_alive(st["Pid"])
+        monitors = [int(p) for p in os.listdir("/proc") if p.isdigit() and
+                    Path(f"/proc/{p}/cmdline").exists() and
+                    b"berth-monitor" in Path(f"/proc/{p}/cmdline").read_bytes() and
+                    str(berth.store).encode() in Path(f"/proc/{p}/cmdline").read_bytes()]
+        assert monitors == [st["MonitorPid"]], monitors
+        berth.ok("stop", "-t", "0", "twice")
+        assert not pid_alive(st["Pid"])
+
+
+def test_a_reused_pid_is_not_adopted(berth):
+    cid = berth.run_d("--name", "reuse", "bb", "sleep", "60")
+    st = berth.state("reuse")
+    os.kill(st["MonitorPid"], signal.SIGKILL)
+    os.kill(st["Pid"], signal.SIGKILL)
+    wait_for(lambda: not pid_alive(st["Pid"]) and not pid_alive(st["MonitorPid"]), 5, "gone")
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        path = berth.store / "containers" / cid / "state.json"
+        doc = json.loads(path.read_text())
+        doc["Pid"] = stranger.pid  # as if the kernel had given the pid away
+        path.write_text(json.dumps(doc))
+        berth.ok("start", "reuse")
+        assert berth.state("reuse")["Pid"] != stranger.pid
+        berth.ok("stop", "-t", "0", "reuse")
+        assert stranger.poll() is None  # not killed
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_an_exact_id_beats_a_name_and_dangling_names_are_reclaimed(berth):
+    first = berth.run_d("bb", "sleep", "60")
+    second = berth.run_d("--name", first, "bb", "sleep", "61")
+    assert berth.inspect(first)["Id"] == first
+    assert berth.inspect(second)["Name"] == first
+    names = berth.store / "container-names"
+    os.symlink("f" * 64, names / "ghost")  # left by a run killed mid-way
+    cid = berth.run_d("--name", "ghost", "bb", "true")
+    assert berth.inspect("ghost")["Id"] == cid
+
+
+def test_logs_follow_a_single_truncated_file(berth):
+    berth.run_d("--name", "trunc", "--log-opt", "max-size=4k", "--log-opt", "max-file=1",
+                "bb", "sh", "-c",
+                "sleep 0.5; i=0; while [ $i -lt 400 ]; do echo line$i; i=$((i+1)); done; sleep 0.5")
+    follow = berth("logs", "-f", "trunc", timeout=30)
+    assert follow.stdout.splitlines()[-1] == "line399", follow.stdout[-200:]

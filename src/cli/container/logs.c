@@ -139,7 +139,20 @@ static int follow(struct berth_globals *g, const char *id, const char *dir,
 				have = 0; /* not an entry: no line is this long */
 			continue;
 		}
+		off_t pos = lseek(fd, 0, SEEK_CUR);
+
+		/* A single log file is truncated instead of rotated. */
+		if (fstat(fd, &now) == 0 && pos > now.st_size) {
+			lseek(fd, 0, SEEK_SET);
+			have = 0;
+			continue;
+		}
 		if (stat(path, &now) == 0 && now.st_ino != at.st_ino) {
+			/* What was appended before the rename is read first. */
+			if ((n = read(fd, buf + have, sizeof(buf) - have)) > 0) {
+				have += (size_t)n;
+				continue;
+			}
 			close(fd);
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd < 0 || fstat(fd, &at) < 0)
