@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -175,8 +177,8 @@ int monitor_connect(const char *run_dir, const char *hello, int *fd, berr_t *err
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return err_set(err, errno == ENOENT || errno == ECONNREFUSED ? ESRCH : errno,
 			       "the container's monitor is not running (%s)", strerror(errno));
-	if (write(s, hello, len) != (ssize_t)len || write(s, "\n", 1) != 1)
-		return err_sys(err, "talk to the container's monitor");
+	if (send(s, hello, len, MSG_NOSIGNAL) != (ssize_t)len || send(s, "\n", 1, MSG_NOSIGNAL) != 1)
+		return err_sys(err, "the container's monitor refused the connection");
 	*fd = s;
 	s = -1;
 	return 0;
@@ -231,20 +233,43 @@ int monitor_frame_write(int fd, int type, const void *data, size_t len, berr_t *
 	return 0;
 }
 
-int monitor_stop(const char *run_dir, unsigned timeout_s, int sig, berr_t *err)
+/* One stop request: 1 when the monitor refused it (no "ok"). */
+static int stop_once(const char *run_dir, const char *hello, berr_t *err)
 {
-	char hello[64];
 	cleanup_close int fd = -1;
 	char buf[64];
+	bool taken = false;
 
-	snprintf(hello, sizeof(hello), "stop %u %d", timeout_s, sig);
 	if (monitor_connect(run_dir, hello, &fd, err) < 0)
 		return -1;
-	/* The monitor holds the connection until it exits. */
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
-		if (n == 0 || (n < 0 && errno != EINTR))
-			return 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0) {
+			taken = taken || (n >= 3 && !memcmp(buf, "ok\n", 3));
+			continue;
+		}
+		return taken ? 0 : 1;
 	}
+}
+
+#define STOP_RETRY_NS (200 * 1000 * 1000)
+#define STOP_RETRIES 50 /* 10 s: longer than the monitor keeps idle clients */
+
+int monitor_stop(const char *run_dir, unsigned timeout_s, int sig, berr_t *err)
+{
+	char hello[64];
+	struct timespec pause = { 0, STOP_RETRY_NS };
+
+	snprintf(hello, sizeof(hello), "stop %u %d", timeout_s, sig);
+	for (int i = 0; i < STOP_RETRIES; i++) {
+		int r = stop_once(run_dir, hello, err);
+
+		if (r <= 0)
+			return r;
+		nanosleep(&pause, NULL);
+	}
+	return err_set(err, EBUSY, "the container's monitor keeps refusing the stop (too many connections)");
 }

@@ -2,6 +2,7 @@
 #include "container/status.h"
 
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -44,10 +45,20 @@ int container_view_load(const char *root, const char *run_root, const char *id,
 			struct container_view *v, berr_t *err)
 {
 	memset(v, 0, sizeof(*v));
+	berr_t bad = NULL;
+
 	if (container_paths(root, run_root, id, &v->paths, err) < 0 ||
-	    container_record_load(v->paths.dir, &v->rec, err) < 0 ||
-	    container_state_load(v->paths.dir, &v->state, err) < 0)
+	    container_record_load(v->paths.dir, &v->rec, err) < 0)
 		return -1;
+	if (container_state_load(v->paths.dir, &v->state, &bad) < 0) {
+		/* One damaged file must not hide the container or block its
+		 * removal. */
+		v->state_error = strdup(err_msg(bad));
+		err_free(&bad);
+		v->state = json_object();
+		v->status = "unknown";
+		return v->state_error ? 0 : err_sys(err, "container %.12s", id);
+	}
 	if (!v->state)
 		v->state = json_object();
 	derive(v);
@@ -58,7 +69,9 @@ void container_view_clear(struct container_view *v)
 {
 	json_decref(v->rec);
 	json_decref(v->state);
+	free(v->state_error);
 	v->rec = v->state = NULL;
+	v->state_error = NULL;
 }
 
 bool container_view_active(const struct container_view *v)

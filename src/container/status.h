@@ -14,11 +14,15 @@ struct container_view {
 	struct container_paths paths;
 	json_t *rec;   /* container.json */
 	json_t *state; /* state.json; an empty object before the monitor wrote one */
-	/* created, running, restarting, exited, or dead (the monitor is gone
-	 * and did not say how the container ended). */
+	/* created, running, restarting, exited, dead (the monitor is gone
+	 * and did not say how the container ended), or unknown (state.json is
+	 * damaged). */
 	const char *status;
 	bool monitor_alive;
 	pid_t pid; /* the init while running, else 0 */
+	/* state.json could not be read (damaged): status "unknown", and this
+	 * says why; the container can still be removed. */
+	char *state_error;
 };
 
 int container_view_load(const char *root, const char *run_root, const char *id,

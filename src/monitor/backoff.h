@@ -25,6 +25,8 @@ struct restart_policy {
 /* Each delay is stretched by up to this fraction, at random, so that
  * containers failing together do not restart in lockstep. */
 #define BACKOFF_JITTER 0.1
+/* No delay or window is longer than a year. */
+#define BACKOFF_MAX_NS (365ull * 24 * 3600 * 1000 * 1000 * 1000)
 
 void restart_policy_default(struct restart_policy *p);
 

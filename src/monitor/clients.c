@@ -37,6 +37,7 @@ void client_add(struct monitor *m, int fd, bool attached)
 		c->fd = fd;
 		c->handshaken = c->attached = attached;
 		c->len = 0;
+		clock_gettime(CLOCK_MONOTONIC, &c->since);
 		return;
 	}
 	close(fd); /* too many clients: refused by closing */
@@ -98,6 +99,25 @@ void clients_broadcast(struct monitor *m, int type, const void *data, size_t len
 		}
 		stash(c, h, data, len, n > 0 ? (size_t)n : 0);
 	}
+}
+
+bool clients_expire(struct monitor *m)
+{
+	struct timespec now;
+	bool waiting = false;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (int i = 0; i < MONITOR_MAX_CLIENTS; i++) {
+		struct client *c = &m->clients[i];
+
+		if (c->fd < 0 || c->handshaken)
+			continue;
+		if (now.tv_sec - c->since.tv_sec >= CLIENT_HELLO_S)
+			client_drop(c);
+		else
+			waiting = true;
+	}
+	return waiting;
 }
 
 bool clients_pending(const struct monitor *m)
@@ -251,6 +271,8 @@ static int handshake(struct monitor *m, struct client *c)
 	}
 	if (sscanf(line, "stop %u %d", &timeout, &sig) == 2 && sig > 0 && sig < 65) {
 		c->stopper = true;
+		/* Taken: from now on, the end of the connection means stopped. */
+		send(c->fd, "ok\n", 3, MSG_DONTWAIT | MSG_NOSIGNAL);
 		monitor_request_stop(m, timeout, sig);
 		return 0;
 	}

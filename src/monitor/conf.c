@@ -46,6 +46,9 @@ static int set(struct monitor_conf *c, const char *key, const char *v)
 	}
 	if (number(v, UINT64_MAX, &n) < 0)
 		return -1;
+	/* Delays beyond a year are mistakes, and would overflow with jitter. */
+	if (!strncmp(key, "restart-", 8) && n > BACKOFF_MAX_NS)
+		return -1;
 	if (!strcmp(key, "restart-delay-ns"))
 		r->delay_ns = n;
 	else if (!strcmp(key, "restart-max-delay-ns"))

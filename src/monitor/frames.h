@@ -3,8 +3,10 @@
  * A client connects to <run-root>/containers/<id>/monitor.sock and sends
  * one line: "attach\n" or "stop <seconds> <signal>\n".  Afterwards both
  * sides exchange frames: one type byte, a 4-byte big-endian length, the
- * data.  A stop client gets no frames; the monitor keeps its connection
- * until it exits, so end of file means "stopped". */
+ * data.  A stop client gets "ok\n" once its request is taken and no
+ * frames; the monitor keeps its connection until it exits, so end of file
+ * after "ok" means "stopped" (before it: refused, as when every client
+ * slot is taken). */
 #ifndef BERTH_MONITOR_FRAMES_H
 #define BERTH_MONITOR_FRAMES_H
 

@@ -376,8 +376,18 @@ void monitor_request_stop(struct monitor *m, unsigned timeout_s, int sig)
 		arm_timer(m, (uint64_t)timeout_s * 1000000000);
 		monitor_save(m);
 		break;
+	case PHASE_STOPPING: {
+		/* rm -f during a stop: the stricter request wins. */
+		struct itimerspec left;
+
+		if (timerfd_gettime(m->timer_fd, &left) == 0 &&
+		    (uint64_t)timeout_s < (uint64_t)left.it_value.tv_sec) {
+			signal_container(m, timeout_s ? sig : SIGKILL);
+			arm_timer(m, (uint64_t)timeout_s * 1000000000);
+		}
+		break;
+	}
 	case PHASE_STARTING: /* stopped as soon as it runs */
-	case PHASE_STOPPING:
 		break;
 	}
 }
@@ -425,7 +435,7 @@ static void loop(struct monitor *m)
 	struct pollfd p[SLOT_CLIENTS + MONITOR_MAX_CLIENTS];
 
 	for (;;) {
-		bool held = clients_pending(m);
+		bool held = clients_pending(m), hello = clients_expire(m);
 
 		p[SLOT_SIG] = (struct pollfd){ m->sig_fd, POLLIN, 0 };
 		p[SLOT_LISTEN] = (struct pollfd){ m->listen_fd, POLLIN, 0 };
@@ -447,7 +457,7 @@ static void loop(struct monitor *m)
 				c->fd, (short)((m->pending_len && full ? 0 : POLLIN) |
 					       (c->out_len ? POLLOUT : 0)), 0 };
 		}
-		if (poll(p, SLOT_CLIENTS + MONITOR_MAX_CLIENTS, held ? 1000 : -1) < 0) {
+		if (poll(p, SLOT_CLIENTS + MONITOR_MAX_CLIENTS, held || hello ? 1000 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			monitor_fail(m, "poll");

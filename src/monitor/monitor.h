@@ -40,7 +40,10 @@ struct client {
 	unsigned char *out;
 	size_t out_len, out_off;
 	struct timespec stuck_since;
+	struct timespec since; /* connected; no hello within CLIENT_HELLO_S: dropped */
 };
+
+#define CLIENT_HELLO_S 5
 
 /* A client that takes nothing for this long is dropped, so that it cannot
  * hold up the container for good; one that falls this far behind too. */
@@ -79,6 +82,8 @@ void clients_accept(struct monitor *m);
 void clients_read(struct monitor *m, struct client *c);
 void clients_process(struct monitor *m, struct client *c);
 void clients_broadcast(struct monitor *m, int type, const void *data, size_t len);
+/* Drop connections that never said hello (they would fill the slots). */
+bool clients_expire(struct monitor *m);
 /* Whether some client still has output to take. */
 bool clients_pending(const struct monitor *m);
 /* Send what a client's socket has room for; drop it when stuck too long. */

@@ -553,9 +553,12 @@ def test_damaged_state_file_is_named(berth):
     state = berth.store / "containers" / cid / "state.json"
     state.write_text("{not json")
     res = berth("ps", "-a")
-    assert res.returncode != 0 and "state.json" in res.stderr
-    state.write_text("{}")
-    assert berth.ok("ps", "-a").returncode == 0
+    assert res.returncode == 0 and "state.json" in res.stderr  # named, not fatal
+    assert "Unknown" in res.stdout and "dmg" in res.stdout
+    assert berth.inspect("dmg")["State"]["Status"] == "unknown"
+    state.write_text("")
+    berth.ok("rm", "-f", "dmg")
+    assert not (berth.store / "containers" / cid).exists()
 
 
 # --------------------------------------------------------------------------
@@ -707,3 +710,27 @@ def test_logs_follow_a_single_truncated_file(berth):
                 "sleep 0.5; i=0; while [ $i -lt 400 ]; do echo line$i; i=$((i+1)); done; sleep 0.5")
     follow = berth("logs", "-f", "trunc", timeout=30)
     assert follow.stdout.splitlines()[-1] == "line399", follow.stdout[-200:]
+
+
+def test_rm_f_does_not_wait_for_a_stop_in_progress(berth):
+    berth.run_d("--name", "slowstop", "bb", "sh", "-c", "trap '' TERM; sleep 60")
+    stopper = subprocess.Popen(
+        [str(BERTH), "--root", str(berth.store), "--run-root", str(berth.run_root),
+         "stop", "-t", "30", "slowstop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    began = time.monotonic()
+    berth.ok("rm", "-f", "slowstop")
+    assert time.monotonic() - began < 5
+    stopper.wait(timeout=10)
+
+
+def test_idle_connections_cannot_lock_out_stop(berth):
+    berth.run_d("--name", "crowded", "bb", "sleep", "60")
+    idle = [monitor_socket(berth, "crowded") for _ in range(40)]
+    try:
+        res = berth("stop", "-t", "0", "crowded", timeout=30)
+        assert res.returncode == 0, res.stderr
+        assert berth.state("crowded")["Status"] == "exited"
+    finally:
+        for s in idle:
+            s.close()

@@ -73,7 +73,9 @@ static void status_text(const struct container_view *v, char *buf, size_t len)
 		img_ago(img_parse_time(state_str(st, "FinishedAt")), ago, sizeof(ago));
 		n = snprintf(buf, len, "Exited (%lld) %s", code, ago);
 	} else {
-		n = snprintf(buf, len, "%s", !strcmp(v->status, "dead") ? "Dead" : "Created");
+		n = snprintf(buf, len, "%s", !strcmp(v->status, "dead")      ? "Dead"
+					     : !strcmp(v->status, "unknown") ? "Unknown"
+									     : "Created");
 	}
 	if (restarts > 0 && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, " (%lld restart%s)", restarts, restarts == 1 ? "" : "s");
@@ -122,6 +124,9 @@ static int show(struct berth_globals *g, const char *id, const struct ps_flags *
 		return -1;
 	}
 	bool live = !strcmp(v.status, "running") || !strcmp(v.status, "restarting");
+
+	if (v.state_error)
+		fprintf(stderr, "berth: container %.12s: %s\n", id, v.state_error);
 
 	if (!f->all && !live)
 		goto out;

@@ -10,6 +10,7 @@
 #include "cli/image/image.h"
 #include "common/cleanup.h"
 #include "container/instance.h"
+#include "container/monitor_client.h"
 #include "container/status.h"
 #include "runtime/container.h"
 
@@ -42,6 +43,14 @@ static int rm_one(void *ctx, const char *ref, berr_t *err)
 	cleanup_close int lock = -1;
 	int r;
 
+	/* -f does not wait for a stop in progress (which holds the lock)
+	 * to run out its timeout: the monitor is told to kill first. */
+	if (force && cli_container_view(g, ref, &v, err) == 0) {
+		if (v.monitor_alive && monitor_stop(v.paths.run_dir, 0, SIGKILL, err) < 0)
+			err_free(err);
+		container_view_clear(&v);
+	}
+	err_free(err);
 	if (cli_container_view_locked(g, ref, &v, &lock, err) < 0)
 		return -1;
 	if (!strcmp(v.status, "exited")) /* its monitor may still be releasing it */

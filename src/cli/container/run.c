@@ -108,8 +108,9 @@ static int duration(const char *flag, uint64_t *out, berr_t *err)
 
 	if (units_parse_duration(optarg, flag, &ns, err) < 0)
 		return -1;
-	if (ns <= 0)
-		return err_set(err, EINVAL, "%s '%s': must be more than zero", flag, optarg);
+	if (ns <= 0 || (uint64_t)ns > BACKOFF_MAX_NS)
+		return err_set(err, EINVAL, "%s '%s': must be more than zero and at most a year", flag,
+			       optarg);
 	*out = (uint64_t)ns;
 	return 0;
 }
