@@ -379,7 +379,7 @@ def test_network_create_refuses(net, args, words):
     ("rm", [], "expected NAME"),
     ("inspect", ["nosuch"], "network 'nosuch' not found"),
     ("inspect", ["../../etc/passwd"], "network name '../../etc/passwd'"),
-    ("bogus", [], "unknown sub-command 'bogus'"),
+    ("bogus", [], "unknown subcommand 'bogus'"),
 ])
 def test_network_verbs_refuse(net, verb, args, words):
     res = net("network", verb, *args)

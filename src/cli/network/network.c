@@ -1,6 +1,7 @@
 /* `berth network`: docker's network verbs over network/netdef.h and the
  * attachments of network/network.h. */
 #include "cli/network/network.h"
+#include "cli/group.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +12,6 @@
 #include "network/netdef.h"
 #include "network/network.h"
 
-#define USAGE "network create [--subnet CIDR] [--gateway IP] NAME | ls | rm NAME... | inspect NAME..."
 
 static int create(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
@@ -144,17 +144,14 @@ static int inspect(struct berth_globals *g, int argc, char **argv, berr_t *err)
 
 int cli_network(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(struct berth_globals *, int, char **, berr_t *);
-	} subs[] = { { "create", create }, { "ls", list }, { "list", list },
-		     { "rm", remove_all }, { "remove", remove_all }, { "inspect", inspect } };
+	static const struct cli_sub subs[] = {
+		{ "create", "network create [--subnet CIDR] [--gateway IP] NAME", create },
+		{ "ls", "network ls", list },
+		{ "list", "network ls", list },
+		{ "rm", "network rm NAME...", remove_all },
+		{ "remove", "network rm NAME...", remove_all },
+		{ "inspect", "network inspect NAME...", inspect },
+	};
 
-	if (argc < 2)
-		return err_set(err, EINVAL, "network: expected a sub-command (usage: berth " USAGE ")");
-	for (size_t i = 0; i < sizeof(subs) / sizeof(*subs); i++)
-		if (!strcmp(argv[1], subs[i].name))
-			return subs[i].fn(g, argc - 1, argv + 1, err);
-	return err_set(err, EINVAL, "network: unknown sub-command '%s' (usage: berth " USAGE ")",
-		       argv[1]);
+	return cli_group(g, "network", subs, sizeof(subs) / sizeof(*subs), argc, argv, err);
 }

@@ -49,8 +49,10 @@ static int parse(int argc, char **argv, json_t *labels, berr_t *err)
 	return 0;
 }
 
-int vol_create(const char *root, int argc, char **argv, berr_t *err)
+int vol_create(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
+	const char *root = g->root;
+
 	cleanup_free char *name = NULL;
 	json_t *labels = json_object();
 	bool created;

@@ -7,13 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/group.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 
-static const struct {
-	const char *name, *usage;
-	int (*fn)(const char *root, int argc, char **argv, berr_t *err);
-} subs[] = {
+static const struct cli_sub subs[] = {
 	{ "create", "volume create [--label K=V]... [-d local] [NAME]", vol_create },
 	{ "ls", "volume ls [-q]", vol_ls },
 	{ "inspect", "volume inspect NAME...", vol_inspect },
@@ -29,25 +27,17 @@ static int absolute_root(const char *root, char **out, berr_t *err)
 	return *out ? 0 : err_sys(err, "root '%s'", root);
 }
 
+/* Volume records and mounts name the root as the kernel resolves it. */
 int vol_group(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
 	cleanup_free char *root = NULL;
+	struct berth_globals resolved = *g;
+	int r;
 
-	if (argc < 2)
-		return err_set(err, EINVAL, "volume: expected a subcommand (create, ls, inspect, rm, prune)");
-	for (size_t i = 0; i < sizeof(subs) / sizeof(*subs); i++) {
-		if (strcmp(argv[1], subs[i].name) != 0)
-			continue;
-		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
-			printf("Usage: berth %s\n", subs[i].usage);
-			return 0;
-		}
-		if (absolute_root(g->root, &root, err) < 0)
-			return -1;
-		optind = 1;
-		return subs[i].fn(root, argc - 1, argv + 1, err);
-	}
-	return err_set(err, EINVAL,
-		       "volume: unknown subcommand '%s' (expected create, ls, inspect, rm or prune)",
-		       argv[1]);
+	if (absolute_root(g->root, &root, err) < 0)
+		return -1;
+	resolved.root = root;
+	r = cli_group(&resolved, "volume", subs, sizeof(subs) / sizeof(*subs), argc, argv, err);
+	g->exit_code = resolved.exit_code;
+	return r;
 }

@@ -6,8 +6,10 @@
 
 #include "volume/volume.h"
 
-int vol_inspect(const char *root, int argc, char **argv, berr_t *err)
+int vol_inspect(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
+	const char *root = g->root;
+
 	json_t *all = json_array();
 	int r = 0;
 

@@ -13,8 +13,10 @@ static const struct option opts[] = {
 	{ 0 },
 };
 
-int vol_ls(const char *root, int argc, char **argv, berr_t *err)
+int vol_ls(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
+	const char *root = g->root;
+
 	static const char *const headers[] = { "DRIVER", "VOLUME NAME" };
 	cleanup_strv char **names = NULL;
 	cleanup_free const char **cells = NULL;

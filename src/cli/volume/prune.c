@@ -53,8 +53,10 @@ static int prune(const char *root, berr_t *err)
 	return 0;
 }
 
-int vol_prune(const char *root, int argc, char **argv, berr_t *err)
+int vol_prune(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
+	const char *root = g->root;
+
 	bool force = false;
 	int c;
 

@@ -15,8 +15,10 @@ static const struct option opts[] = {
 	{ 0 },
 };
 
-int vol_rm(const char *root, int argc, char **argv, berr_t *err)
+int vol_rm(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
+	const char *root = g->root;
+
 	cleanup_close int lock = -1;
 	bool force = false;
 	int c;

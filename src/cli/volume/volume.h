@@ -11,10 +11,10 @@ int vol_group(struct berth_globals *g, int argc, char **argv, berr_t *err);
 
 /* Each takes the store root as an absolute path (volume sources in
  * container configs are compared by it). */
-int vol_create(const char *root, int argc, char **argv, berr_t *err);
-int vol_ls(const char *root, int argc, char **argv, berr_t *err);
-int vol_inspect(const char *root, int argc, char **argv, berr_t *err);
-int vol_rm(const char *root, int argc, char **argv, berr_t *err);
-int vol_prune(const char *root, int argc, char **argv, berr_t *err);
+int vol_create(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int vol_ls(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int vol_inspect(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int vol_rm(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int vol_prune(struct berth_globals *g, int argc, char **argv, berr_t *err);
 
 #endif
