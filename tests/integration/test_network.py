@@ -301,7 +301,6 @@ def test_release_when_the_container_fails_to_start(net):
     (["-p", "99999:80"], "host port 99999 is out of range"),
     (["--network", "bridge", "-p", "x:80"], "-p 'x:80': host port 'x' is not a port number"),
     (["--network", "none", "-p", "8080:80"], "-p: publishing ports needs a bridge network"),
-    (["-p", "8080:80"], "not --network none"),
     (["--network", "nosuch"], "network 'nosuch' not found"),
     (["--network", "../x"], "network name '../x'"),
 ])
@@ -416,6 +415,17 @@ def test_kept_container_publishes_and_is_released_by_stop_and_rm(net):
     res = net.http_get("http://127.0.0.1:18090/")
     assert res.returncode == 0 and res.stdout == f"hi from {cid[:12]}\n", res.stderr
     assert net("rm", "-f", "web").returncode == 0
+    assert_released(net, "bridge", cid)
+
+
+def test_publishing_without_a_network_uses_the_bridge(net):
+    res = net("run", "-d", "--name", "pub", "-p", "18093:80", "busybox:test", "sh", "-c", WEB)
+    assert res.returncode == 0, res.stderr
+    cid = res.stdout.strip()
+    res = net.http_get("http://127.0.0.1:18093/")
+    assert res.returncode == 0 and res.stdout == f"hi from {cid[:12]}\n", res.stderr
+    assert json.loads(net("inspect", "pub").stdout)[0]["HostConfig"]["NetworkMode"] == "bridge"
+    assert net("rm", "-f", "pub").returncode == 0
     assert_released(net, "bridge", cid)
 
 

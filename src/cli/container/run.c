@@ -205,6 +205,10 @@ static int parse(int argc, char **argv, struct run_options *o, enum run_pull *pu
 	}
 	if (optind >= argc)
 		return err_set(err, EINVAL, "run: expected an image (berth run [flags] IMAGE [COMMAND...])");
+	/* No network asked for: none, as berth's default, unless ports are
+	 * published, which needs docker's default, the bridge. */
+	if (!o->network)
+		o->network = o->n_ports ? "bridge" : "none";
 	if (o->n_ports && !net_wanted(o->network))
 		return err_set(err, EINVAL, "-p: publishing ports needs a bridge network (--network bridge or NAME), not --network %s",
 			       o->network);
@@ -306,7 +310,7 @@ static int run_kept(const struct cli_roots *r, struct run_options *o, struct fg_
 
 int cli_run(const struct cli_roots *roots, int argc, char **argv)
 {
-	struct run_options o = { .network = "none", .stop_timeout = -1 };
+	struct run_options o = { .stop_timeout = -1 };
 	struct store s = { .rootfd = -1 };
 	struct image img = { 0 };
 	struct fg_container c = { .run_root = roots->run };
