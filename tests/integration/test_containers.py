@@ -424,7 +424,8 @@ def test_exec_joins_the_container(berth):
     assert all(line.endswith(":/") for line in mine.splitlines()), mine
     assert berth.ok("exec", "-u", "app", "-w", "/", "box", "id", "-un").stdout == "app\n"
     missing = berth("exec", "box", "/no/such")
-    assert missing.returncode != 0 and "/no/such" in missing.stderr
+    assert missing.returncode == 127 and "/no/such" in missing.stderr
+    assert berth("exec", "box", "/etc/passwd").returncode == 126
     berth.ok("stop", "-t", "0", "box")
     assert berth("exec", "box", "true").returncode != 0
 

@@ -14,6 +14,7 @@
 #include "cli/runtime/runtime.h"
 #include "common/strv.h"
 #include "container/config.h"
+#include "container/foreground.h"
 #include "container/instance.h"
 #include "container/status.h"
 
@@ -52,17 +53,14 @@ static int env_arg(char ***argv, const char *e)
 	return push2(argv, "--env", buf);
 }
 
-static int runtime_argv(struct berth_globals *g, const struct container_view *v,
+static int runtime_argv(const struct container_view *v,
 			const struct exec_flags *f, char **cmd, char ***out, berr_t *err)
 {
-	char rt_root[PATH_MAX], rootfs[PATH_MAX + 8], user[32];
+	char rootfs[PATH_MAX + 8], user[32];
 	uid_t uid;
 	gid_t gid;
 
-	if (instance_runtime_root(g->run_root, rt_root, sizeof(rt_root), err) < 0)
-		return -1;
-	if (push2(out, "runtime", "--root") < 0 || push2(out, rt_root, "exec") < 0 ||
-	    (f->tty && strv_push(out, "--tty") < 0) || (f->detach && strv_push(out, "--detach") < 0) ||
+	if (strv_push(out, "exec") < 0 || (f->tty && strv_push(out, "--tty") < 0) || (f->detach && strv_push(out, "--detach") < 0) ||
 	    (f->workdir && push2(out, "--cwd", f->workdir) < 0))
 		return err_sys(err, "exec");
 	for (size_t i = 0; f->env && f->env[i]; i++)
@@ -126,10 +124,21 @@ int ctr_exec(struct berth_globals *g, int argc, char **argv, berr_t *err)
 		dup2(null, STDIN_FILENO);
 		close(null);
 	}
-	if (runtime_argv(g, &v, &f, argv + optind + 1, &rt, err) == 0) {
-		g->exit_code = rt_main((int)strv_len(rt), rt);
-		r = 0;
+	char rt_root[PATH_MAX];
+	struct rt_globals rg = { .root = rt_root };
+
+	if (instance_runtime_root(g->run_root, rt_root, sizeof(rt_root), err) < 0 ||
+	    runtime_argv(&v, &f, argv + optind + 1, &rt, err) < 0)
+		goto out;
+	optind = 1;
+	g->exit_code = rt_exec(&rg, (int)strv_len(rt), rt, err);
+	if (g->exit_code < 0) {
+		/* docker's codes: 127 not found, 126 not runnable. */
+		g->exit_code = fg_failure_code(*err);
+		err_print(stderr, "berth", *err);
+		err_free(err);
 	}
+	r = 0;
 out:
 	strv_free(rt);
 	strv_free(f.env);
