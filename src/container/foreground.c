@@ -273,7 +273,9 @@ void fg_cleanup(struct fg_container *x, bool rm)
 /* docker's codes: 127 command not found, 126 not runnable, 125 berth. */
 int fg_failure_code(const berr_t err)
 {
-	bool exec = err && strstr(err_msg(err), "exec: ");
+	/* The runtime words them "exec: 'cmd': ..." (run) or "exec 'cmd': ..."
+	 * (exec into a running container). */
+	bool exec = err && (strstr(err_msg(err), "exec: ") || strstr(err_msg(err), "exec '"));
 
 	if (exec && err->errnum == ENOENT)
 		return 127;
