@@ -124,12 +124,12 @@ static int record(struct fg_container *c, const struct run_options *o, const cha
 		return err_set(err, EINVAL, "%s/config.json: not JSON", c->dir);
 	image_time_now(now);
 	snprintf(log_path, sizeof(log_path), "%s/container.log", c->dir);
-	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:O}", "Id", c->id,
+	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:O?}", "Id", c->id,
 			 "Name", o->name ? o->name : "", "Created", now, "Image",
 			 c->img->config_digest, "ImageManifest", c->img->manifest_digest,
 			 "ImageName", image_ref, "Config", config(oci, c, o, image_ref),
 			 "HostConfig", host_config(o), "LogPath", log_path, "Mounts",
-			 json_object_get(oci, "mounts") ?: json_array());
+			 json_object_get(oci, "mounts"));
 	json_decref(oci);
 	return *out ? 0 : err_set(err, ENOMEM, "container %s: build its record", c->id);
 }
