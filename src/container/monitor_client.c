@@ -80,7 +80,8 @@ static void monitor_exec(const char *run_dir, char *const argv[], int client, co
  * __start would set it, the container started, and the monitor's mode
  * argument saying how it went. */
 static void start_here(const char *root, const char *run_root, const char *id,
-		       const char *run_dir, char mode[64], char msg[1024], int keep[4])
+		       const char *run_dir, bool interactive, char mode[64], char msg[1024],
+		       int keep[5])
 {
 	cleanup_close int dir = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct created c = { .pid = -1, .console_master = -1 };
@@ -93,7 +94,13 @@ static void start_here(const char *root, const char *run_root, const char *id,
 	/* Read-write, as berth-monitor's helper opens them (monitor.c). */
 	out = openat(dir, "stdout", O_RDWR | O_CLOEXEC);
 	errfd = openat(dir, "stderr", O_RDWR | O_CLOEXEC);
-	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int in[2] = { -1, -1 };
+
+	/* -i: a pipe whose write end the monitor keeps (it makes one per
+	 * start; this is the first). */
+	if (interactive ? pipe2(in, O_CLOEXEC) < 0 : (in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		_exit(125);
+	null = in[0];
 	/* The monitor's own ends, open across its exec: a FIFO nobody holds
 	 * open drops what is in it, and a container can write and exit before
 	 * the monitor runs. */
@@ -105,6 +112,7 @@ static void start_here(const char *root, const char *run_root, const char *id,
 		_exit(125);
 	keep[0] = keep_out;
 	keep[1] = keep_err;
+	keep[2] = in[1];
 	/* The container's signals are set by the runtime; its starter's must
 	 * not be berth's (ignored SIGPIPE) either. */
 	default_signals();
@@ -114,9 +122,10 @@ static void start_here(const char *root, const char *run_root, const char *id,
 		err_free(&err);
 		return;
 	}
-	keep[2] = c.console_master;
-	snprintf(mode, 64, "child=%d,pty=%d,out=%d,err=%d", (int)c.pid, c.console_master, keep_out,
-		 keep_err);
+	if (c.console_master >= 0)
+		keep[in[1] >= 0 ? 3 : 2] = c.console_master;
+	snprintf(mode, 64, "child=%d,pty=%d,out=%d,err=%d,in=%d", (int)c.pid, c.console_master,
+		 keep_out, keep_err, in[1]);
 }
 
 int monitor_spawn(const char *root, const char *run_root, const char *id,
@@ -134,9 +143,9 @@ int monitor_spawn(const char *root, const char *run_root, const char *id,
 		return err_sys(err, "socketpair for the monitor");
 	snprintf(fdtext, sizeof(fdtext), "%d", sv[1]);
 	if (o->adopt)
-		snprintf(mode, sizeof(mode), "adopt=%d", (int)o->adopt);
-	char *argv[] = { monitor, self, (char *)root, (char *)run_root, (char *)id, fdtext,
-			 mode[0] || o->start_here ? mode : NULL, msg, NULL };
+		snprintf(mode, sizeof(mode), "adopt=%d,restarts=%u", (int)o->adopt, o->restarts);
+	char *argv[] = { monitor, self, (char *)root, (char *)run_root, (char *)id, fdtext, mode,
+			 msg, NULL };
 
 	pid = fork();
 	if (pid == 0) {
@@ -149,10 +158,10 @@ int monitor_spawn(const char *root, const char *run_root, const char *id,
 
 		if (grandchild != 0)
 			_exit(grandchild < 0 ? 125 : 0);
-		int keep[4] = { -1, -1, -1, -1 };
+		int keep[5] = { -1, -1, -1, -1, -1 };
 
-		if (o->start_here && !o->adopt)
-			start_here(root, run_root, id, run_dir, mode, msg, keep);
+		if (!o->adopt)
+			start_here(root, run_root, id, run_dir, o->interactive, mode, msg, keep);
 		monitor_exec(run_dir, argv, sv[1], keep);
 	}
 	close(sv[1]);

@@ -16,16 +16,18 @@ struct frame {
 	char data[FRAME_DATA_MAX + 1]; /* NUL-terminated for text frames */
 };
 
-/* How a new monitor gets its container going. */
+/* How a new monitor gets its container going.  Unless it adopts one, the
+ * container is started in the process that becomes the monitor, before it
+ * execs berth-monitor, instead of in a `berth __start` the monitor runs:
+ * one exec of berth less per container. */
 struct monitor_spawn_opts {
 	/* The pid of the container's init when it still runs without a
-	 * monitor (its old one was killed): adopted, not started. */
+	 * monitor (its old one was killed): adopted, not started; restarts:
+	 * the restart count it had. */
 	pid_t adopt;
-	/* Start the container in the process that becomes the monitor,
-	 * before it execs berth-monitor, instead of in a `berth __start` the
-	 * monitor runs: one exec of berth less per container.  Not for -i
-	 * (the monitor makes the stdin pipe of each start). */
-	bool start_here;
+	unsigned restarts;
+	/* -i: the container's stdin is a pipe the monitor writes. */
+	bool interactive;
 };
 
 /* Start the container's monitor, detached from this process (its own

@@ -536,7 +536,7 @@ static void adopted_ended(struct monitor *m)
 
 /* The container was started by the process that exec'd this monitor (it
  * is our child already), or that start failed. */
-static void begin_started(struct monitor *m, pid_t pid, int pty, int out, int err)
+static void begin_started(struct monitor *m, pid_t pid, int pty, int out, int err, int in)
 {
 	int status;
 	pid_t reaped_pid;
@@ -548,6 +548,12 @@ static void begin_started(struct monitor *m, pid_t pid, int pty, int out, int er
 	m->err_fd = err;
 	fcntl(out, F_SETFD, FD_CLOEXEC);
 	fcntl(err, F_SETFD, FD_CLOEXEC);
+	if (in >= 0) {
+		m->stdin_w = in;
+		fcntl(in, F_SETFD, FD_CLOEXEC);
+		fcntl(in, F_SETPIPE_SZ, PIPE_BYTES);
+		fcntl(in, F_SETFL, O_NONBLOCK);
+	}
 	if (pty >= 0) {
 		m->pty = pty;
 		m->pty_hup = false;
@@ -561,18 +567,20 @@ static void begin_started(struct monitor *m, pid_t pid, int pty, int out, int er
 	running(m, pid);
 }
 
-/* MODE: "" (start the container through `berth __start`), "adopt=PID",
- * "child=PID,pty=FD,out=FD,err=FD" (pty -1: none), or "failed=CODE" with
- * MESSAGE. */
+/* MODE: "" (start the container through `berth __start`),
+ * "adopt=PID,restarts=N", "child=PID,pty=FD,out=FD,err=FD,in=FD" (-1:
+ * none), or "failed=CODE" with MESSAGE. */
 static void begin(struct monitor *m, const char *mode, const char *message)
 {
-	int pid = 0, pty = -1, out = -1, err = -1, code = 125;
+	int pid = 0, pty = -1, out = -1, err = -1, in = -1, code = 125;
+	unsigned restarts = 0;
 
-	if (sscanf(mode, "adopt=%d", &pid) == 1 && pid > 0)
+	if (sscanf(mode, "adopt=%d,restarts=%u", &pid, &restarts) == 2 && pid > 0) {
+		m->st.restart_count = restarts;
 		adopt(m, pid);
-	else if (sscanf(mode, "child=%d,pty=%d,out=%d,err=%d", &pid, &pty, &out, &err) == 4 &&
-		 pid > 0 && out > 2 && err > 2)
-		begin_started(m, pid, pty, out, err);
+	} else if (sscanf(mode, "child=%d,pty=%d,out=%d,err=%d,in=%d", &pid, &pty, &out, &err, &in) == 5 &&
+		   pid > 0 && out > 2 && err > 2)
+		begin_started(m, pid, pty, out, err, in);
 	else if (sscanf(mode, "failed=%d", &code) == 1)
 		start_failed(m, code, message);
 	else

@@ -608,10 +608,14 @@ def test_stop_reaches_a_container_that_does_not_read_its_input(berth):
         [str(BERTH), "--root", str(berth.store), "--run-root", str(berth.run_root),
          "attach", "deaf"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
-    try:
-        feeder.stdin.write(b"\0" * 3000000)
-    except BrokenPipeError:
-        pass
+    def feed():  # blocks once every pipe on the way is full
+        try:
+            feeder.stdin.write(b"\0" * 3000000)
+        except (BrokenPipeError, ValueError, OSError):
+            pass
+    import threading
+    threading.Thread(target=feed, daemon=True).start()
+    time.sleep(1)
     began = time.monotonic()
     berth.ok("stop", "-t", "1", "deaf", timeout=30)
     assert time.monotonic() - began < 10

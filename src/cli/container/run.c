@@ -291,7 +291,7 @@ static int run_kept(const struct cli_roots *r, struct run_options *o, struct fg_
 	}
 	if (kept_create(c, o, o->image, r->run, err) < 0 ||
 	    monitor_spawn(r->store, r->run, c->id,
-			  &(struct monitor_spawn_opts){ .start_here = !o->interactive }, &client,
+			  &(struct monitor_spawn_opts){ .interactive = o->interactive }, &client,
 			  err) < 0) {
 		if (named)
 			container_name_release(r->store, o->name, c->id);

@@ -30,7 +30,9 @@ static int start(struct berth_globals *g, struct container_view *v, bool attach,
 				  .input = false,
 				  .until_started = true, .roots = &roots };
 	struct monitor_spawn_opts spawn = {
-		.adopt = v->pid, .start_here = !json_is_true(json_object_get(cfg, "OpenStdin")),
+		.adopt = v->pid,
+		.restarts = (unsigned)json_integer_value(json_object_get(v->state, "RestartCount")),
+		.interactive = json_is_true(json_object_get(cfg, "OpenStdin")),
 	};
 	cleanup_close int client = -1;
 
