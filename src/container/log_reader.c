@@ -15,12 +15,18 @@
 #define LOG_READ_MAX ((size_t)1 << 32)
 
 /* "2026-11-22T02:44:00.123456789Z" */
-int log_time_parse(const char *s, size_t len, struct timespec *t)
+int log_time_parse(const char *text, size_t len, struct timespec *t)
 {
 	struct tm tm = { 0 };
-	char frac[10] = "000000000";
+	char frac[10] = "000000000", s[40];
 	int n = 0;
 
+	/* A copy: sscanf measures its whole input string first, and text is
+	 * in the middle of a log of megabytes (quadratic before). */
+	if (len >= sizeof(s))
+		return -1;
+	memcpy(s, text, len);
+	s[len] = 0;
 	if (len < 20 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
 			       &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
 		return -1;

@@ -249,8 +249,13 @@ static int stop_once(const char *run_dir, const char *hello, berr_t *err)
 	char buf[64];
 	bool taken = false;
 
-	if (monitor_connect(run_dir, hello, &fd, err) < 0)
-		return -1;
+	if (monitor_connect(run_dir, hello, &fd, err) < 0) {
+		/* Closed on us before the hello: all its slots were taken. */
+		if ((*err)->errnum != EPIPE && (*err)->errnum != ECONNRESET)
+			return -1;
+		err_free(err);
+		return 1;
+	}
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
