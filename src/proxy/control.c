@@ -109,7 +109,7 @@ static bool serve_lines(struct client *c)
 	while ((nl = memchr(buf_head(&c->in), '\n', buf_len(&c->in)))) {
 		size_t len = (size_t)(nl - buf_head(&c->in));
 		json_t *reply = handle(buf_head(&c->in), len);
-		char *text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+		char *text = reply ? json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
 		bool ok = text && buf_append(&c->out, text, strlen(text)) && buf_append(&c->out, "\n", 1);
 
 		json_decref(reply);
