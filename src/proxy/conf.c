@@ -73,9 +73,9 @@ static int parse_backends(json_t *arr, struct listener_conf *c, berr_t *err)
 	if (!c->backends)
 		return err_sys(err, "backends");
 	for (size_t i = 0; i < n; i++) {
+		c->nbackends = i + 1; /* freed by the caller even if half filled */
 		if (parse_backend(json_array_get(arr, i), i, &c->backends[i], err) < 0)
 			return -1;
-		c->nbackends = i + 1;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(c->backends[j].addr, c->backends[i].addr))
 				return err_set(err, EINVAL, "backends[%zu].addr: %s listed twice", i,
