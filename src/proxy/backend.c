@@ -122,7 +122,11 @@ int backend_connect(struct backend *b, int *fd, bool *reused, berr_t *err)
 	if (u) {
 		b->idle = u->next;
 		b->idle_count--;
-		watch_set(b->l->px, &u->w, 0, err);
+		if (watch_set(b->l->px, &u->w, 0, err) < 0) {
+			watch_close(b->l->px, &u->w);
+			watch_free(&u->w, u);
+			return -1;
+		}
 		*fd = u->w.fd;
 		u->w.fd = -1; /* the session owns the fd now */
 		*reused = true;

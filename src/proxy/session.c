@@ -101,7 +101,13 @@ static void count_status(struct listener *l, int status)
 static void detach_backend(struct session *s, bool keep)
 {
 	if (s->bw.fd >= 0) {
-		watch_set(s->px, &s->bw, 0, &(berr_t){ NULL });
+		berr_t err = NULL;
+
+		/* unregistered before the pool registers it as its own */
+		if (watch_set(s->px, &s->bw, 0, &err) < 0) {
+			err_free(&err);
+			keep = false;
+		}
 		if (keep)
 			backend_release(s->b, s->bw.fd);
 		else
