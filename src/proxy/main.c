@@ -55,15 +55,18 @@ static int parse_args(int argc, char **argv, struct opts *o, const char **contro
 	int c, idx;
 	int64_t v = 0;
 
-	while ((c = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
-		const char *name = c == '?' || c == 'h' ? "" : longopts[idx].name;
+	opterr = 0; /* one error line, ours */
+	while ((c = getopt_long(argc, argv, ":", longopts, &idx)) != -1) {
+		const char *name = c == '?' || c == ':' || c == 'h' ? "" : longopts[idx].name;
 
 		if (c == 'h') {
 			fputs(usage, stdout);
 			exit(0);
 		}
+		if (c == ':')
+			return err_set(err, EINVAL, "%s: missing value", argv[optind - 1]);
 		if (c == '?')
-			return err_set(err, EINVAL, "bad command line (see --help)");
+			return err_set(err, EINVAL, "%s: unknown flag (see --help)", argv[optind - 1]);
 		if (c == 'c') {
 			*control = optarg;
 			continue;

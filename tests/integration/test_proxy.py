@@ -123,14 +123,14 @@ class EchoServer(socketserver.ThreadingTCPServer):
 
 
 class Proxy:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, *args):
         self.ctl_path = str(tmp_path / "proxy.sock")
         self.stderr = open(tmp_path / "proxy.err", "w+")
         self.proc = subprocess.Popen(
             [proxy_binary(), "--control", self.ctl_path,
              "--header-timeout-ms", str(HEADER_TIMEOUT_MS),
              "--max-conns-per-ip", str(MAX_CONNS_PER_IP),
-             "--backend-timeout-ms", "10000"],
+             "--backend-timeout-ms", "10000", *args],
             stderr=self.stderr)
         self.ctl = None
         deadline = time.monotonic() + 10
@@ -339,6 +339,29 @@ def test_failed_backend_is_skipped(proxy, backends):
     assert [get(port) for _ in range(4)] == [(200, "a")] * 4
     (stats,) = proxy.stats()
     assert {b["addr"]: b["failures"] > 0 for b in stats["backends"]} == {dead: True, a.addr: False}
+
+
+def test_silent_backend_is_504(tmp_path, backends):
+    (a,) = backends("a")
+    p = Proxy(tmp_path, "--backend-timeout-ms", "500")
+    try:
+        port = p.set(free_port(), [a.addr])
+        start = time.monotonic()
+        assert get(port, "/slow/3000")[0] == 504
+        assert time.monotonic() - start < 2
+        assert p.stats()[0]["responses"]["5xx"] == 1
+    finally:
+        errors = p.stop()
+    assert p.proc.returncode == 0, errors
+
+
+def test_bad_command_line(tmp_path):
+    for args in (["--control"], [], ["--control", str(tmp_path / "s"), "--pool-size", "x"],
+                 ["--control", str(tmp_path / "no/such/dir/s")]):
+        r = subprocess.run([proxy_binary(), *args], capture_output=True, text=True, timeout=10)
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 1 and len(lines) == 1, (args, r.stderr)
+    assert not (tmp_path / "s").exists()
 
 
 def test_no_backends_is_503(proxy):
