@@ -77,11 +77,15 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(self.server.name.encode() + b":" + body)
 
 
+class ShortKeepAliveHandler(Handler):
+    timeout = 0.2  # closes idle keep-alive connections, as many servers do
+
+
 class Backend(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, name):
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, name, handler=Handler):
+        super().__init__(("127.0.0.1", 0), handler)
         self.name = name
         self.lock = threading.Lock()
         self.requests = 0
@@ -264,6 +268,20 @@ def test_keep_alive_reuse(proxy, backends):
     # one client connection served them all, and one pooled backend one
     assert len(a.peers) == 1
     assert proxy.stats()[0]["accepted"] == 1, client_port
+
+
+def test_pooled_connection_closed_by_backend(proxy):
+    a = Backend("a", ShortKeepAliveHandler)
+    try:
+        port = proxy.set(free_port(), [a.addr])
+        for _ in range(3):
+            assert get(port) == (200, "a")
+            time.sleep(0.5)  # the backend closes the pooled connection meanwhile
+        assert len(a.peers) == 3
+        (l,) = proxy.stats()
+        assert l["backends"][0]["failures"] == 0 and l["backends"][0]["idle"] == 0
+    finally:
+        a.stop()
 
 
 def test_pipelined_requests(proxy, backends):
