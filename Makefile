@@ -42,8 +42,12 @@ DYN_LDLIBS := $(shell pkg-config --libs $(PKGS) $(DYN_PKGS))
 # are in the library too: berth validates flags with them, tests test them.
 MON_PURE_SRCS := src/monitor/backoff.c src/monitor/conf.c src/monitor/log_writer.c src/monitor/state_file.c
 MON_SRCS := $(wildcard src/monitor/*.c)
+# The proxy's HTTP parser is pure: in the library for its unit tests and
+# its fuzz target.
+PROXY_PURE_SRCS := src/proxy/http.c src/proxy/chunked.c
+PROXY_SRCS := $(filter-out $(PROXY_PURE_SRCS),$(wildcard src/proxy/*.c))
 LIB_SRCS := $(wildcard src/common/*.c src/runtime/*.c src/image/*.c src/build/*.c src/container/*.c \
-	src/volume/*.c src/network/*.c) $(MON_PURE_SRCS)
+	src/volume/*.c src/network/*.c) $(MON_PURE_SRCS) $(PROXY_PURE_SRCS)
 # The registry client needs libcurl, which Debian cannot link statically
 # (see src/cli/image/registry_exec.c): it lives in berth-registry, the
 # same command line linked dynamically, which the static berth runs for
@@ -60,8 +64,10 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 REG_CLI_OBJS := $(REG_CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 EXEC_CLI_OBJS := $(EXEC_CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+PROXY_OBJS := $(PROXY_SRCS:%.c=$(BUILD)/obj/%.o)
 
-all: $(BUILD)/berth $(BUILD)/berth-runtime $(BUILD)/berth-registry $(BUILD)/berth-monitor $(UNIT_BINS)
+all: $(BUILD)/berth $(BUILD)/berth-runtime $(BUILD)/berth-registry $(BUILD)/berth-monitor \
+	$(BUILD)/berth-proxy $(UNIT_BINS)
 
 # berth-monitor stays resident next to every kept container, so it links
 # nothing but libc, and in the release build musl's: tens of kilobytes
@@ -98,6 +104,13 @@ $(BUILD)/berth-registry: $(CLI_OBJS) $(REG_CLI_OBJS) $(BUILD)/libberth-registry.
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(REG_CLI_OBJS) $(BUILD)/libberth-registry.a \
 		$(BUILD)/libberth.a $(DYN_LDLIBS)
 
+# berth-proxy, the data plane that outlives berthd: libc and jansson (its
+# control protocol) only; from libberth.a it takes the parser and the
+# error helpers.
+$(BUILD)/berth-proxy: $(PROXY_OBJS) $(BUILD)/libberth.a
+	$(CC) $(LDFLAGS_ALL) $(LINK_STATIC) -o $@ $(PROXY_OBJS) $(BUILD)/libberth.a \
+		$(shell pkg-config $(if $(LINK_STATIC),--static) --libs jansson)
+
 # runc-compatible entry point for OCI engines: the same binary, which acts
 # as "berth runtime" when called by this name.
 $(BUILD)/berth-runtime: $(BUILD)/berth
@@ -131,11 +144,12 @@ clean:
 	rm -rf build build-san build-fuzz
 
 PREFIX ?= /usr/local
-install: $(BUILD)/berth $(BUILD)/berth-registry $(BUILD)/berth-monitor
+install: $(BUILD)/berth $(BUILD)/berth-registry $(BUILD)/berth-monitor $(BUILD)/berth-proxy
 	install -D -m 0755 $(BUILD)/berth $(DESTDIR)$(PREFIX)/bin/berth
 	ln -sf berth $(DESTDIR)$(PREFIX)/bin/berth-runtime
 	install -m 0755 $(BUILD)/berth-registry $(DESTDIR)$(PREFIX)/bin/berth-registry
 	install -m 0755 $(BUILD)/berth-monitor $(DESTDIR)$(PREFIX)/bin/berth-monitor
+	install -m 0755 $(BUILD)/berth-proxy $(DESTDIR)$(PREFIX)/bin/berth-proxy
 
 .PHONY: all check check-unit clean install fuzz
 
