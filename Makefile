@@ -4,7 +4,7 @@
 #   make SAN=1      AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/
 #   make check      unit tests and integration tests (both builds)
 
-PKGS := jansson libseccomp libarchive libcrypto
+PKGS := jansson libseccomp libarchive libcrypto yaml-0.1 sqlite3
 # Linked only dynamically (berth-registry, unit tests).
 DYN_PKGS := libcurl
 SAN ?= 0
@@ -43,7 +43,7 @@ DYN_LDLIBS := $(shell pkg-config --libs $(PKGS) $(DYN_PKGS))
 MON_PURE_SRCS := src/monitor/backoff.c src/monitor/conf.c src/monitor/log_writer.c src/monitor/state_file.c
 MON_SRCS := $(wildcard src/monitor/*.c)
 LIB_SRCS := $(wildcard src/common/*.c src/runtime/*.c src/image/*.c src/build/*.c src/container/*.c \
-	src/volume/*.c src/network/*.c) $(MON_PURE_SRCS)
+	src/volume/*.c src/network/*.c src/service/*.c) $(MON_PURE_SRCS)
 # The registry client needs libcurl, which Debian cannot link statically
 # (see src/cli/image/registry_exec.c): it lives in berth-registry, the
 # same command line linked dynamically, which the static berth runs for
