@@ -356,7 +356,7 @@ static int service_parse(struct dctx *c, const struct ynode *key, const struct y
 	if (d_walk(c, v, path, service_fields, s) < 0)
 		return -1;
 	if (!s->image && !s->build)
-		return dbad(c, v, path, "neither image nor build");
+		return dbad(c, key, path, "neither image nor build");
 	kvs_sort(&s->environment);
 	kvs_sort(&s->labels);
 	if (s->n_deps)
@@ -570,14 +570,15 @@ static int project_tree(struct dctx *c, const struct ynode *root)
 int project_parse(const char *text, size_t len, const char *path, struct project *p,
 		  berr_t *err)
 {
-	struct dctx c = { .file = path, .p = p, .err = err };
+	cleanup_err berr_t local = NULL;
+	struct dctx c = { .file = path, .p = p, .err = err ? err : &local };
 	struct ytree t;
 	int r;
 
 	*p = (struct project){ 0 };
-	if (project_dir(path, p, err) < 0)
+	if (project_dir(path, p, c.err) < 0)
 		return -1;
-	if (ytree_parse(text, len, path, &t, err) < 0) {
+	if (ytree_parse(text, len, path, &t, c.err) < 0) {
 		project_free(p);
 		return -1;
 	}

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -461,7 +460,7 @@ static int lim_cpus(struct dctx *c, const struct ynode *v, const char *path, voi
 	cpus = strtod(v->str, &end);
 	if (*end || end == v->str || !(cpus >= 0.01 && cpus <= 4096))
 		return dbad(c, v, path, "\"%s\" is not a number of CPUs from 0.01 to 4096", v->str);
-	((struct svc_limits *)obj)->nano_cpus = llround(cpus * 1e9);
+	((struct svc_limits *)obj)->nano_cpus = (int64_t)(cpus * 1e9 + 0.5);
 	return 0;
 }
 
@@ -617,7 +616,9 @@ static int env_file_read(struct dctx *c, const struct ynode *n, const char *path
 	if (d_abs_path(c, n, path, name, &file) < 0)
 		return -1;
 	if (fs_read_regular_at(AT_FDCWD, file, SVC_MAX_ENV_FILE_BYTES, &text, c->err) < 0)
-		return !required && errno == ENOENT ? 0 : dwrap(c, n);
+		return !required && errno == ENOENT
+			       ? 0
+			       : err_prefix(c->err, "%s:%u: %s", c->file, n->line, path);
 	/* strsep keeps empty lines, so the numbers in errors are right. */
 	for (save = text; (line = strsep(&save, "\n"));) {
 		int r = env_line(line, env);

@@ -274,9 +274,22 @@ static int on_event(struct loader *l, yaml_event_t *ev, berr_t *err)
 	}
 }
 
-static int parser_error(const yaml_parser_t *p, const char *file, berr_t *err)
+/* The line of offset in text: reader errors (bad UTF-8, control
+ * characters) carry an offset, not a mark. */
+static unsigned line_at(const char *text, size_t len, size_t offset)
 {
-	unsigned line = (unsigned)p->problem_mark.line + 1;
+	unsigned line = 1;
+
+	for (size_t i = 0; i < offset && i < len; i++)
+		line += text[i] == '\n';
+	return line;
+}
+
+static int parser_error(const yaml_parser_t *p, const char *text, size_t len, const char *file,
+			berr_t *err)
+{
+	unsigned line = p->error == YAML_READER_ERROR ? line_at(text, len, p->problem_offset)
+						       : (unsigned)p->problem_mark.line + 1;
 
 	if (p->error == YAML_MEMORY_ERROR)
 		return err_set(err, ENOMEM, "%s: out of memory", file);
@@ -294,14 +307,14 @@ static void loader_free(struct loader *l)
 		free(l->stack_anchor[i]);
 }
 
-static int load(yaml_parser_t *p, struct loader *l, berr_t *err)
+static int load(yaml_parser_t *p, const char *text, size_t len, struct loader *l, berr_t *err)
 {
 	yaml_event_t ev;
 	bool done = false;
 
 	while (!done) {
 		if (!yaml_parser_parse(p, &ev))
-			return parser_error(p, l->file, err);
+			return parser_error(p, text, len, l->file, err);
 		done = ev.type == YAML_STREAM_END_EVENT;
 		int r = on_event(l, &ev, err);
 
@@ -334,7 +347,7 @@ int ytree_parse(const char *text, size_t len, const char *file, struct ytree *t,
 	/* UTF-8 only: libyaml then refuses any invalid byte sequence. */
 	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	r = load(&p, l, err);
+	r = load(&p, text, len, l, err);
 	yaml_parser_delete(&p);
 	loader_free(l);
 	free(l);
