@@ -615,10 +615,12 @@ static int env_file_read(struct dctx *c, const struct ynode *n, const char *path
 
 	if (d_abs_path(c, n, path, name, &file) < 0)
 		return -1;
-	if (fs_read_regular_at(AT_FDCWD, file, SVC_MAX_ENV_FILE_BYTES, &text, c->err) < 0)
-		return !required && errno == ENOENT
-			       ? 0
-			       : err_prefix(c->err, "%s:%u: %s", c->file, n->line, path);
+	if (fs_read_regular_at(AT_FDCWD, file, SVC_MAX_ENV_FILE_BYTES, &text, c->err) < 0) {
+		if (required || errno != ENOENT)
+			return err_prefix(c->err, "%s:%u: %s", c->file, n->line, path);
+		err_free(c->err); /* an optional file that is not there */
+		return 0;
+	}
 	/* strsep keeps empty lines, so the numbers in errors are right. */
 	for (save = text; (line = strsep(&save, "\n"));) {
 		int r = env_line(line, env);
