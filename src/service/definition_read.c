@@ -46,8 +46,14 @@ int dwarn(struct dctx *c, const struct ynode *n, const char *path, const char *w
 {
 	cleanup_free char *w = NULL;
 
-	if (asprintf(&w, "%s:%u: %s: %s", c->file, n->line, path, why) < 0 ||
-	    strv_push(&c->p->warnings, w) < 0)
+	if (asprintf(&w, "%s:%u: %s: %s", c->file, n->line, path, why) < 0)
+		return err_sys(c->err, "%s", c->file);
+	/* Keys are quoted as written: a control character (a newline in a
+	 * key) shows as '?', so a warning stays one line, as errors do. */
+	for (char *p = w; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	if (strv_push(&c->p->warnings, w) < 0)
 		return err_sys(c->err, "%s", c->file);
 	return 0;
 }

@@ -342,6 +342,8 @@ static void test_labels_and_top_level(void **state)
 	assert_true(warned("compose.yaml:11: services.a.privileged: not supported by berth, ignored"));
 	assert_true(warned("compose.yaml:12: secrets: not supported"));
 	assert_false(warned("x-anything"));
+	ok("services:\n  a:\n    image: x\n    \"b\\nc\": 1\n", "a");
+	assert_true(warned("compose.yaml:4: services.a.b?c: not supported"));
 	assert_false(warned("x-note"));
 	bad("name: Shop!\nservices: {a: {image: x}}\n", "compose.yaml:1: name: \"Shop!\" is not a project name");
 	bad("services:\n  \"bad name\":\n    image: x\n", "compose.yaml:2: services.bad name: \"bad name\" is not a service name");
