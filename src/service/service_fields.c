@@ -88,6 +88,19 @@ static const struct dfield port_fields[] = {
 	{ NULL, NULL },
 };
 
+/* port_parse speaks of the -p flag: its reason is kept, the flag's name
+ * gives way to the file's position. */
+static int port_error(struct dctx *c, const struct ynode *n, const char *path)
+{
+	cleanup_free char *flag = NULL;
+	const char *why = err_msg(*c->err);
+
+	if (asprintf(&flag, "-p '%s': ", n->str) > 0 && !strncmp(why, flag, strlen(flag)))
+		why += strlen(flag);
+	return err_set(c->err, EINVAL, "%s:%u: %s: \"%s\" is not a port: %s", c->file, n->line, path,
+		       n->str, why);
+}
+
 static int port_item(struct dctx *c, const struct ynode *n, const char *path, struct service *s)
 {
 	struct port_map pm = { .proto = "tcp" };
@@ -101,8 +114,7 @@ static int port_item(struct dctx *c, const struct ynode *n, const char *path, st
 		if (d_scalar(c, n, path) < 0)
 			return -1;
 		if (port_parse(n->str, &pm, c->err) < 0)
-			return err_set(c->err, EINVAL, "%s:%u: %s: \"%s\" is not a port (%s)", c->file,
-				       n->line, path, n->str, err_msg(*c->err));
+			return port_error(c, n, path);
 	}
 	return port_add(c, n, path, s, &pm);
 }

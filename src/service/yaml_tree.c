@@ -183,6 +183,7 @@ static int apply_merge(struct loader *l, struct ynode *map, berr_t *err)
 static int on_scalar(struct loader *l, yaml_event_t *ev, unsigned line, berr_t *err)
 {
 	struct ynode *n;
+	char *anchor;
 
 	if (count(l, 1, line, err) < 0)
 		return -1;
@@ -196,9 +197,11 @@ static int on_scalar(struct loader *l, yaml_event_t *ev, unsigned line, berr_t *
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	if (place(l, n, err) < 0)
 		return -1;
-	return ev->data.scalar.anchor
-		       ? anchor_add(l, strdup((const char *)ev->data.scalar.anchor), n, err)
-		       : 0;
+	if (!ev->data.scalar.anchor)
+		return 0;
+	if (!(anchor = strdup((const char *)ev->data.scalar.anchor)))
+		return err_sys(err, "%s", l->file);
+	return anchor_add(l, anchor, n, err);
 }
 
 static int on_start(struct loader *l, enum ynode_kind kind, const yaml_char_t *anchor,

@@ -188,7 +188,7 @@ static void test_ports(void **state)
 	assert_string_equal(s->ports[1].host_ip, "127.0.0.1");
 	assert_int_equal(s->ports[2].host_port, 9001);
 	bad("services:\n  web:\n    image: x\n    ports:\n      - 8080:80\n      - \"80:abc\"\n",
-	    "compose.yaml:6: services.web.ports[1]: \"80:abc\" is not a port");
+	    "compose.yaml:6: services.web.ports[1]: \"80:abc\" is not a port: container port 'abc' is not a port number");
 	bad("services:\n  a:\n    image: x\n    ports: [\"53:53/udp\"]\n", "tcp only");
 	bad("services:\n  a:\n    image: x\n    ports: [{published: 80}]\n", "ports[0]: target is missing");
 	bad("services:\n  a:\n    image: x\n    ports: [{target: 70000}]\n", "ports[0].target");
