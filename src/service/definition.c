@@ -302,7 +302,7 @@ static const struct dfield service_fields[] = {
 	{ NULL, NULL },
 };
 
-static void service_clear(struct service *s)
+void service_clear(struct service *s)
 {
 	free(s->name);
 	free(s->image);

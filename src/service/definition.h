@@ -153,4 +153,11 @@ json_t *service_to_json(const struct service *s);
 /* Compact, keys sorted; NULL when out of memory.  Free with free(). */
 char *service_json_dump(const struct service *s);
 
+/* The canonical JSON back into a service (berthd reading a stored
+ * revision), every field checked; where names the document in errors.
+ * service_to_json of the result gives the same bytes. */
+int service_from_json(json_t *j, const char *where, struct service *out, berr_t *err);
+
+void service_clear(struct service *s);
+
 #endif

@@ -419,6 +419,43 @@ static void test_canonical_json(void **state)
 	free(c);
 }
 
+/* What berthd stores it reads back: from_json(to_json(s)) dumps the
+ * same bytes, for a service using every field. */
+static void test_json_round_trip(void **state)
+{
+	const char *text = "volumes: {data: {}}\nservices:\n  db: {image: pg}\n  a:\n    image: x\n"
+			   "    build: {context: /src, dockerfile: D, args: {V: 1}}\n"
+			   "    command: [a, b]\n    entrypoint: []\n    environment: {E: 1}\n    labels: [l=v]\n"
+			   "    ports: [\"127.0.0.1:80:8080\", \"90\"]\n"
+			   "    volumes: [data:/d:ro, /h:/h, /anon]\n"
+			   "    healthcheck: {x-berth-http: {path: /up, port: 8080, status: 200}, retries: 2}\n"
+			   "    deploy: {replicas: 2, resources: {limits: {memory: 64M, cpus: 1.5, pids: 9}},"
+			   " update_config: {order: stop-first, failure_action: pause, delay: 1s}}\n"
+			   "    restart: on-failure:4\n    x-berth-restart: {multiplier: 1.5}\n"
+			   "    stop_signal: SIGINT\n    depends_on: {db: {condition: service_healthy}}\n";
+	char *first = json_of(text, "a"), *second;
+	json_t *j = json_loads(first, 0, NULL);
+	struct service s;
+	berr_t err = NULL;
+
+	(void)state;
+	assert_int_equal(service_from_json(j, "definition", &s, &err), 0);
+	second = service_json_dump(&s);
+	assert_string_equal(first, second);
+	service_clear(&s);
+	free(second);
+	/* a damaged one is refused, naming the field */
+	json_object_set_new(json_object_get(j, "healthcheck"), "kind", json_string("magic"));
+	assert_int_equal(service_from_json(j, "definition", &s, &err), -1);
+	assert_string_equal(err_msg(err), "definition.healthcheck.kind: 'magic' is not known");
+	err_free(&err);
+	json_object_del(j, "name");
+	assert_int_equal(service_from_json(j, "definition", &s, &err), -1);
+	err_free(&err);
+	json_decref(j);
+	free(first);
+}
+
 static void test_load_file(void **state)
 {
 	char path[128];
@@ -454,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_anchors_merge),
 		cmocka_unit_test(test_hostile_yaml),
 		cmocka_unit_test(test_canonical_json),
+		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_load_file),
 	};
 
