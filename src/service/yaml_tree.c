@@ -149,6 +149,9 @@ static int merge_one(struct loader *l, struct ynode *map, struct ynode *src, ber
 	for (size_t i = 0; i < src->n / 2; i++) {
 		if (map_get_n(map, src->items[2 * i]->str, map->n / 2))
 			continue;
+		if (map->n / 2 >= YTREE_MAX_PAIRS)
+			return err_set(err, E2BIG, "%s:%u: more than %u keys in one mapping", l->file,
+				       map->line, YTREE_MAX_PAIRS);
 		if (count(l, src->items[2 * i + 1]->weight + 1, src->line, err) < 0)
 			return -1;
 		if (push_item(map, src->items[2 * i]) < 0 || push_item(map, src->items[2 * i + 1]) < 0)
