@@ -4,6 +4,8 @@
 #   make SAN=1      AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/
 #   make check      unit tests and integration tests (both builds)
 
+# libyaml and SQLite serve the services layer (src/service/): a static
+# link takes their objects only into binaries that call them.
 PKGS := jansson libseccomp libarchive libcrypto yaml-0.1 sqlite3
 # Linked only dynamically (berth-registry, unit tests).
 DYN_PKGS := libcurl
