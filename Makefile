@@ -47,7 +47,7 @@ MON_SRCS := $(wildcard src/monitor/*.c)
 PROXY_PURE_SRCS := src/proxy/http.c src/proxy/chunked.c
 PROXY_SRCS := $(filter-out $(PROXY_PURE_SRCS),$(wildcard src/proxy/*.c))
 LIB_SRCS := $(wildcard src/common/*.c src/runtime/*.c src/image/*.c src/build/*.c src/container/*.c \
-	src/volume/*.c src/network/*.c) $(MON_PURE_SRCS) $(PROXY_PURE_SRCS)
+	src/volume/*.c src/network/*.c src/service/*.c) $(MON_PURE_SRCS) $(PROXY_PURE_SRCS)
 # The registry client needs libcurl, which Debian cannot link statically
 # (see src/cli/image/registry_exec.c): it lives in berth-registry, the
 # same command line linked dynamically, which the static berth runs for
