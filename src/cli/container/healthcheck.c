@@ -61,7 +61,7 @@ static int parse_flag(int c, struct health_check *hc, berr_t *err)
 }
 
 /* The flags must make one kind of check. */
-static int check_kind(const struct health_check *hc, int args, const char *http, berr_t *err)
+static int check_kind(const struct health_check *hc, int args, int kinds, berr_t *err)
 {
 	if (args < 1)
 		return err_set(err, EINVAL, "healthcheck: expected CONTAINER [CMD...]");
@@ -69,7 +69,7 @@ static int check_kind(const struct health_check *hc, int args, const char *http,
 		return err_set(err, EINVAL, "healthcheck: give a command, --http PATH --port N or --tcp N");
 	if (hc->kind != HEALTH_EXEC && args > 1)
 		return err_set(err, EINVAL, "healthcheck: a command is for an exec check, not with --http or --tcp");
-	if (http && hc->kind != HEALTH_HTTP)
+	if (kinds > 1)
 		return err_set(err, EINVAL, "healthcheck: --http and --tcp exclude each other");
 	if (hc->kind == HEALTH_HTTP && !hc->port)
 		return err_set(err, EINVAL, "healthcheck: --http needs --port");
@@ -80,18 +80,16 @@ static int check_kind(const struct health_check *hc, int args, const char *http,
 
 static int parse(int argc, char **argv, struct health_check *hc, berr_t *err)
 {
-	const char *http = NULL;
-	int c;
+	int c, kinds = 0;
 
 	while ((c = img_getopt(argc, argv, "", opts)) != -1) {
 		if (c == ':' || c == '?')
 			return img_bad_flag("healthcheck", c, argv, err);
-		if (c == H_HTTP)
-			http = optarg;
+		kinds += c == H_HTTP || c == H_TCP;
 		if (parse_flag(c, hc, err) < 0)
 			return -1;
 	}
-	return check_kind(hc, argc - optind, http, err);
+	return check_kind(hc, argc - optind, kinds, err);
 }
 
 /* The container's address on its bridge network, if it has one. */
