@@ -31,6 +31,8 @@
 #include "runtime/container.h"
 #include "service/health_internal.h"
 
+enum { REAPER_GRACE_NS = 2000000000 };
+
 struct exec_wait {
 	pid_t helper; /* the reaper */
 	int out;    /* read end of the output pipe, -1 at EOF */
@@ -60,15 +62,36 @@ static void kill_runner_group(int sig)
 	kill(-runner_pid, SIGKILL);
 }
 
-/* Reap the runner, kill the rest of its group, and reap what of it comes
- * to us: the command itself when the runner died first (its own orphans
- * go to the container's init, which reaps them or not, as with docker). */
+/* When the runner has exited, but before it is reaped (so that its pid
+ * still names its group and cannot have been reused), kill the rest of
+ * its group; reap it, and what of the group comes to us: the command
+ * itself when the runner died first (the command's own orphans go to the
+ * container's init, which reaps them or not, as with docker). */
+static int reap(const sigset_t *term)
+{
+	siginfo_t si = { 0 };
+	int status, code = 125;
+
+	for (;;) {
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return code;
+		}
+		if (si.si_pid == runner_pid) {
+			/* No SIGTERM handler once the runner is gone. */
+			sigprocmask(SIG_BLOCK, term, NULL);
+			kill_runner_group(0);
+		}
+		if (waitpid(si.si_pid, &status, 0) == runner_pid)
+			code = proc_exit_code(status);
+	}
+}
+
 static _Noreturn void reaper(const struct exec_opts *o, int out_fd)
 {
 	struct sigaction sa = { .sa_handler = kill_runner_group };
 	sigset_t term, old;
-	int status, code = 125;
-	pid_t p;
 
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
@@ -86,18 +109,7 @@ static _Noreturn void reaper(const struct exec_opts *o, int out_fd)
 	setpgid(runner_pid, runner_pid); /* either of us may get there first */
 	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigprocmask(SIG_SETMASK, &old, NULL) < 0)
 		kill_runner_group(0);
-	for (;;) {
-		p = waitpid(-1, &status, 0);
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p < 0)
-			break;
-		if (p == runner_pid) {
-			code = proc_exit_code(status);
-			kill_runner_group(0);
-		}
-	}
-	_exit(code);
+	_exit(reap(&term));
 }
 
 /* Keep the first bytes of the output, drain the rest so the command
@@ -161,8 +173,13 @@ static int finish(struct exec_wait *w, uint64_t deadline, uint64_t timeout_ns,
 	}
 	if (r < 0)
 		err_sys(err, "health check: wait for the command");
+	/* The reaper kills the command's group; a command that left it
+	 * (setsid) it would wait for, and we do not. */
 	kill(w->helper, SIGTERM);
-	proc_wait(w->helper, &status, NULL);
+	if (wait_helper(w, health_mono_ns() + REAPER_GRACE_NS, &status, out) <= 0) {
+		kill(w->helper, SIGKILL);
+		proc_wait(w->helper, &status, NULL);
+	}
 	health_say(out, "health check exceeded its timeout (%.3gs)", (double)timeout_ns / 1e9);
 	return r;
 }

@@ -72,6 +72,16 @@ def test_exec_check_kills_what_it_left_running(berth):
                           if "sleep 300" in p and " Z " not in p], 5, "background sleep killed")
 
 
+def test_a_check_that_left_the_group_does_not_hold_the_probe(berth):
+    # setsid takes the command out of the group the timeout kills: the
+    # probe still ends (after a short grace for its reaper)
+    cid = berth.run_d("bb", "sleep", "1000")
+    start = time.monotonic()
+    code, line, _ = check(berth, "--timeout", "1s", cid, "setsid", "sleep", "5")
+    assert (code, line) == (1, "unhealthy: health check exceeded its timeout (1s)")
+    assert time.monotonic() - start < 4.5
+
+
 def test_tcp_check_through_the_container_netns(berth, web):
     assert check(berth, "--tcp", "8080", web) == (0, "healthy: connected to port 8080", "")
     code, line, _ = check(berth, "--tcp", "8081", web)
