@@ -61,6 +61,8 @@ static const struct berth_verb verbs[] = {
 	{ "attach", "attach CONTAINER", "attach this terminal to a container", ctr_attach, 1 },
 	{ "exec", "exec [-d] [-i] [-t] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...",
 	  "run a command in a running container", ctr_exec, 126 },
+	{ "healthcheck", "healthcheck [--http PATH --port N [--status N]] [--tcp N] [--timeout D] CONTAINER [CMD...]",
+	  "probe a running container's health once (see docs/berth-healthcheck.md)", ctr_healthcheck, 125 },
 	{ "__start", "", "", ctr_internal_start, 125 },
 	{ "__cleanup", "", "", ctr_internal_cleanup, 125 },
 	{ "stats", "stats [--no-stream] [--format table|json] CONTAINER...",

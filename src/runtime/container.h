@@ -71,6 +71,12 @@ struct exec_opts {
 
 int container_exec(const struct exec_opts *o, int *exit_code, berr_t *err);
 
+/* runc's exec defaults: the container's own process object (user, env,
+ * cwd, capabilities...) with args as its command line, not on a terminal;
+ * JSON, for the caller's overrides before spec_parse_process. */
+int container_exec_process_json(const char *root, const char *id, char **args,
+				json_t **out, berr_t *err);
+
 /* The container's stored config (as created), for exec defaults. */
 int container_load_spec(const char *root, const char *id, struct spec **out,
 			berr_t *err);

@@ -280,3 +280,28 @@ int container_exec(const struct exec_opts *o, int *exit_code, berr_t *err)
 	exec_run_clear(&x, r < 0);
 	return r;
 }
+
+int container_exec_process_json(const char *root, const char *id, char **args,
+				json_t **out, berr_t *err)
+{
+	struct spec *spec = NULL;
+	json_t *argv = json_array();
+
+	if (!argv)
+		return err_set(err, ENOMEM, "exec process");
+	if (container_load_spec(root, id, &spec, err) < 0) {
+		json_decref(argv);
+		return -1;
+	}
+	*out = json_deep_copy(json_object_get(spec->json, "process"));
+	spec_free(spec);
+	if (!*out) {
+		json_decref(argv);
+		return err_set(err, EINVAL, "exec: container '%s' has no process", id);
+	}
+	for (size_t i = 0; args[i]; i++)
+		json_array_append_new(argv, json_string(args[i]));
+	json_object_set_new(*out, "args", argv);
+	json_object_set_new(*out, "terminal", json_false());
+	return 0;
+}

@@ -63,6 +63,7 @@ int ctr_network_settings(const struct berth_globals *g, const char *id, json_t *
 void ctr_ports_text(json_t *settings, char *buf, size_t len);
 
 int ctr_ps(struct berth_globals *g, int argc, char **argv, berr_t *err);
+int ctr_healthcheck(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int ctr_stop(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int ctr_start(struct berth_globals *g, int argc, char **argv, berr_t *err);
 int ctr_restart(struct berth_globals *g, int argc, char **argv, berr_t *err);

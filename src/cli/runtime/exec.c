@@ -99,14 +99,11 @@ static void env_set(json_t *env, json_t *entry)
 	json_array_append(env, entry);
 }
 
-static int apply(json_t *proc, struct overrides *ov, char **args, berr_t *err)
+static int apply(json_t *proc, struct overrides *ov, berr_t *err)
 {
-	json_t *argv = json_array(), *env = json_object_get(proc, "env"), *item;
+	json_t *env = json_object_get(proc, "env"), *item;
 	size_t i;
 
-	for (i = 0; args[i]; i++)
-		json_array_append_new(argv, json_string(args[i]));
-	json_object_set_new(proc, "args", argv);
 	json_object_set_new(proc, "terminal", json_boolean(ov->tty));
 	if (!env) {
 		env = json_array();
@@ -130,7 +127,6 @@ static int build_process(struct rt_globals *g, const char *id,
 			 struct overrides *ov, char **args,
 			 struct spec_process **out, berr_t *err)
 {
-	struct spec *spec = NULL;
 	json_auto_t *proc = NULL;
 	int r;
 
@@ -149,13 +145,9 @@ static int build_process(struct rt_globals *g, const char *id,
 	}
 	if (!args[0])
 		return err_set(err, EINVAL, "exec: no command given (usage: exec [flags] ID COMMAND [ARG...])");
-	if (container_load_spec(g->root, id, &spec, err) < 0)
+	if (container_exec_process_json(g->root, id, args, &proc, err) < 0)
 		return -1;
-	proc = json_deep_copy(json_object_get(spec->json, "process"));
-	spec_free(spec);
-	if (!proc)
-		return err_set(err, EINVAL, "exec: container '%s' has no process", id);
-	r = apply(proc, ov, args, err);
+	r = apply(proc, ov, err);
 	return r < 0 ? -1 : spec_parse_process(proc, "exec process", out, err);
 }
 
