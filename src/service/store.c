@@ -191,8 +191,20 @@ static int pragmas(struct svc_store *st, berr_t *err)
 	cleanup_stmt sqlite3_stmt *s = NULL;
 
 	sqlite3_busy_timeout(st->db, SVC_STORE_BUSY_MS);
-	if (prep(st, &s, err, "PRAGMA journal_mode = WAL", "") < 0 || step(st, s, err) < 0)
-		return -1;
+	/* Switching to WAL can answer "busy" at once, busy handler or not,
+	 * while another process opening the new database switches it. */
+	for (int tries = 0;; tries++) {
+		if (prep(st, &s, err, "PRAGMA journal_mode = WAL", "") == 0 && step(st, s, err) >= 0)
+			break;
+		int code = sqlite3_errcode(st->db);
+
+		if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || tries >= 500)
+			return -1;
+		err_free(err);
+		sqlite3_finalize(s);
+		s = NULL;
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
 	if (strcmp((const char *)sqlite3_column_text(s, 0), "wal"))
 		return err_set(err, EIO, "%s: cannot use WAL mode", st->path);
 	/* FULL: a committed revision survives a power loss too. */

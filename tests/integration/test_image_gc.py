@@ -191,7 +191,6 @@ def test_unnamed_images_are_listed_and_pruned(store, tmp_path, busybox):
     files, d = oci_layout(tar_bytes({"x": b"unnamed"}), ref=None)
     write_tree(tmp_path / "oci", files)
     assert store.ok("load", "-i", tmp_path / "oci") == f"Loaded image digest: {d['manifest']}\n"
-    store.ok("import", busybox)  # no name either
     store.ok("import", busybox, "bb")
     rows = store.rows()
     assert sorted(r[:2] for r in rows) == [["<none>", "<none>"], ["bb", "latest"]]

@@ -302,8 +302,10 @@ static void writer(const char *svc)
 	berr_t err = NULL;
 	int64_t n;
 
-	if (svc_store_open(root, &st, &err) < 0)
+	if (svc_store_open(root, &st, &err) < 0) {
+		fprintf(stderr, "writer: %s\n", err_msg(err));
 		_exit(2);
+	}
 	for (int i = 0; i < WRITES; i++)
 		if (svc_store_deploy(st, svc, DEF, DIG, &n, &err) < 0 ||
 		    svc_store_event(st, svc, "note", "x", NULL, &err) < 0) {
