@@ -12,12 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/random.h"
 #include "common/syscalls.h"
 #include "container/config.h"
 #include "container/rootfs.h"
@@ -25,17 +25,6 @@
 #include "image/uses.h"
 #include "runtime/container.h"
 #include "volume/volume_mount.h"
-
-static int new_id(char id[65], berr_t *err)
-{
-	unsigned char raw[32];
-
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return err_sys(err, "container id");
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(id + 2 * i, 3, "%02x", raw[i]);
-	return 0;
-}
 
 #define INIT_PATH "/.berth/berth-init"
 
@@ -174,7 +163,7 @@ int fg_prepare(struct fg_container *x, struct store *s, const struct image *img,
 {
 	x->store = s;
 	x->img = img;
-	if (new_id(x->id, err) < 0)
+	if (random_hex(x->id, 32, err) < 0)
 		return -1;
 	if (snprintf(x->containers, sizeof(x->containers), "%s/containers", s->root) >=
 	    (int)sizeof(x->containers) ||

@@ -27,6 +27,15 @@ int instance_runtime_root(const char *run_root, char *buf, size_t len, berr_t *e
 	return 0;
 }
 
+int instance_signal(const char *run_root, const char *id, int sig, berr_t *err)
+{
+	char rt_root[PATH_MAX];
+
+	if (instance_runtime_root(run_root, rt_root, sizeof(rt_root), err) < 0)
+		return -1;
+	return container_kill(rt_root, id, sig, false, err);
+}
+
 static void userns_of(json_t *rec, struct userns_range *r)
 {
 	json_t *u = json_object_get(json_object_get(rec, "HostConfig"), "Userns");

@@ -13,6 +13,10 @@
 /* The runtime's state root for containers of run_root. */
 int instance_runtime_root(const char *run_root, char *buf, size_t len, berr_t *err);
 
+/* A signal to the running container's init, through the runtime (which
+ * checks the init is still the one it started). */
+int instance_signal(const char *run_root, const char *id, int sig, berr_t *err);
+
 int instance_start(const char *root, const char *run_root, const char *id,
 		   struct created *out, berr_t *err);
 

@@ -60,11 +60,9 @@ static void raw_mode(struct session *s)
 /* Without a terminal, a signal to berth is meant for the container. */
 static void proxy_signal(struct session *s, int sig)
 {
-	char rt_root[4096];
 	berr_t err = NULL;
 
-	if (instance_runtime_root(s->o->roots->run, rt_root, sizeof(rt_root), &err) == 0)
-		container_kill(rt_root, s->o->id, sig, false, &err);
+	instance_signal(s->o->roots->run, s->o->id, sig, &err);
 	err_free(&err);
 }
 

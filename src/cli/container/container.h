@@ -60,6 +60,8 @@ int ctr_start_one(struct berth_globals *g, struct container_view *v, int *lock, 
 /* A container's network as docker shows it (port.c). */
 int ctr_network_settings(const struct berth_globals *g, const char *id, json_t **out,
 			 berr_t *err);
+/* The same from attachments already read (net_attachments), for ps. */
+json_t *ctr_network_settings_of(json_t *attachments, const char *id);
 void ctr_ports_text(json_t *settings, char *buf, size_t len);
 
 int ctr_ps(struct berth_globals *g, int argc, char **argv, berr_t *err);

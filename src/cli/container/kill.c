@@ -28,15 +28,12 @@ static int kill_one(void *ctx, const char *ref, berr_t *err)
 	struct berth_globals *g = ((struct kill_ctx *)ctx)->g;
 	int sig = ((struct kill_ctx *)ctx)->sig;
 	struct container_view v;
-	char rt_root[PATH_MAX];
-	int r = -1;
+	int r;
 
 	if (cli_container_view(g, ref, &v, err) < 0)
 		return -1;
-	if (!v.pid)
-		err_set(err, ESRCH, "container %s is not running", ref);
-	else if (instance_runtime_root(g->run_root, rt_root, sizeof(rt_root), err) == 0)
-		r = container_kill(rt_root, v.paths.id, sig, false, err);
+	r = v.pid ? instance_signal(g->run_root, v.paths.id, sig, err)
+		  : err_set(err, ESRCH, "container %s is not running", ref);
 	container_view_clear(&v);
 	return r;
 }

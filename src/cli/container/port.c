@@ -12,21 +12,13 @@
 /* {"IPAddress", "Networks": {name: {"IPAddress"}}, "Ports": {"80/tcp":
  * [{"HostIp", "HostPort"}]}} from the container's network attachment
  * (empty while it has none). */
-int ctr_network_settings(const struct berth_globals *g, const char *id, json_t **out,
-			 berr_t *err)
+json_t *ctr_network_settings_of(json_t *attachments, const char *id)
 {
-	struct net_roots r = { .store = g->root, .run = g->run_root };
-	json_t *all = NULL, *att, *ports = json_object(), *m;
-	const char *ip, *net;
+	json_t *att = json_object_get(attachments, id), *ports = json_object(), *m;
+	const char *ip = json_string_value(json_object_get(att, "ip"));
+	const char *net = json_string_value(json_object_get(att, "network"));
 	size_t i;
 
-	if (net_attachments(&r, NULL, &all, err) < 0) {
-		json_decref(ports);
-		return -1;
-	}
-	att = json_object_get(all, id);
-	ip = json_string_value(json_object_get(att, "ip"));
-	net = json_string_value(json_object_get(att, "network"));
 	json_array_foreach(json_object_get(att, "ports"), i, m) {
 		char key[32], host_port[8];
 		const char *host_ip = json_string_value(json_object_get(m, "hostIP"));
@@ -42,9 +34,20 @@ int ctr_network_settings(const struct berth_globals *g, const char *id, json_t *
 				      json_pack("{s:s, s:s}", "HostIp", host_ip ?: "0.0.0.0",
 						"HostPort", host_port));
 	}
-	*out = json_pack("{s:s, s:o, s:o}", "IPAddress", ip ?: "", "Networks",
+	return json_pack("{s:s, s:o, s:o}", "IPAddress", ip ?: "", "Networks",
 			 net ? json_pack("{s:{s:s}}", net, "IPAddress", ip ?: "") : json_object(),
 			 "Ports", ports);
+}
+
+int ctr_network_settings(const struct berth_globals *g, const char *id, json_t **out,
+			 berr_t *err)
+{
+	struct net_roots r = { .store = g->root, .run = g->run_root };
+	json_t *all = NULL;
+
+	if (net_attachments(&r, NULL, &all, err) < 0)
+		return -1;
+	*out = ctr_network_settings_of(all, id);
 	json_decref(all);
 	return *out ? 0 : err_set(err, ENOMEM, "network settings");
 }

@@ -12,6 +12,7 @@
 #include "common/strv.h"
 #include "container/record.h"
 #include "container/status.h"
+#include "network/network.h"
 
 enum { PS_NO_TRUNC = 256, PS_FORMAT };
 
@@ -112,8 +113,8 @@ static json_t *row_json(const struct container_view *v)
 			 (json_int_t)v->pid, "NextRestartAt", state_str(st, "NextRestartAt"));
 }
 
-static int show(struct berth_globals *g, const char *id, const struct ps_flags *f, char ***cells,
-		size_t *rows, berr_t *err)
+static int show(struct berth_globals *g, const char *id, const struct ps_flags *f,
+		json_t *attachments, char ***cells, size_t *rows, berr_t *err)
 {
 	struct container_view v;
 	char status[160], created[64];
@@ -148,13 +149,8 @@ static int show(struct berth_globals *g, const char *id, const struct ps_flags *
 
 	snprintf(idtext, sizeof(idtext), f->no_trunc ? "%s" : "%.12s", id);
 	char *cmd = command_text(&v, f->no_trunc), ports[256] = "";
-	json_t *net = NULL;
+	json_t *net = ctr_network_settings_of(attachments, id);
 
-	if (ctr_network_settings(g, id, &net, err) < 0) {
-		free(cmd);
-		r = -1;
-		goto out;
-	}
 	ctr_ports_text(net, ports, sizeof(ports));
 	json_decref(net);
 	const char *vals[COLS] = { idtext, json_string_value(json_object_get(v.rec, "ImageName")),
@@ -193,10 +189,15 @@ int ctr_ps(struct berth_globals *g, int argc, char **argv, berr_t *err)
 			return c == PS_FORMAT ? err_set(err, EINVAL, "ps: --format '%s': only json is supported", optarg)
 					      : img_bad_flag("ps", c, argv, err);
 	}
-	if (container_list(g->root, &ids, err) < 0)
+	struct net_roots nr = { .store = g->root, .run = g->run_root };
+	json_t *attachments = NULL;
+
+	/* Every container's network from one read of the attachments. */
+	if (container_list(g->root, &ids, err) < 0 || net_attachments(&nr, NULL, &attachments, err) < 0)
 		r = -1;
 	for (size_t i = 0; r == 0 && ids[i]; i++)
-		r = show(g, ids[i], &f, &cells, &rows, err);
+		r = show(g, ids[i], &f, attachments, &cells, &rows, err);
+	json_decref(attachments);
 	if (r == 0 && !f.quiet && !f.json)
 		img_print_table(headers, COLS, (const char *const *)cells, rows);
 	strv_free(ids);

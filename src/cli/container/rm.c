@@ -19,17 +19,6 @@ static const struct option opts[] = {
 	{ 0 },
 };
 
-/* A container whose monitor was killed may still run: its init is
- * killed through the runtime. */
-static int kill_orphan(struct berth_globals *g, const struct container_view *v, berr_t *err)
-{
-	char rt_root[PATH_MAX];
-
-	if (instance_runtime_root(g->run_root, rt_root, sizeof(rt_root), err) < 0)
-		return -1;
-	return container_kill(rt_root, v->paths.id, SIGKILL, false, err);
-}
-
 struct rm_ctx {
 	struct berth_globals *g;
 	bool force;
@@ -59,7 +48,7 @@ static int rm_one(void *ctx, const char *ref, berr_t *err)
 		r = err_set(err, EBUSY, "container %s is %s: stop it first, or use rm -f", ref, v.status);
 	else
 		r = (v.monitor_alive ? ctr_stop_one(&v, 0, SIGKILL, err)
-				     : v.pid ? kill_orphan(g, &v, err) : 0) < 0 ||
+				     : v.pid ? instance_signal(g->run_root, v.paths.id, SIGKILL, err) : 0) < 0 ||
 				    instance_cleanup(g->root, g->run_root, v.paths.id, err) < 0 ||
 				    instance_remove(g->root, g->run_root, v.paths.id, err) < 0
 			    ? -1 : 0;
