@@ -48,8 +48,12 @@ MON_SRCS := $(wildcard src/monitor/*.c)
 # its fuzz target.
 PROXY_PURE_SRCS := src/proxy/http.c src/proxy/chunked.c
 PROXY_SRCS := $(filter-out $(PROXY_PURE_SRCS),$(wildcard src/proxy/*.c))
+# berthd's decision (plan.c) is pure: in the library for its unit tests.
+DAEMON_PURE_SRCS := src/daemon/plan.c
+DAEMON_SRCS := $(filter-out $(DAEMON_PURE_SRCS),$(wildcard src/daemon/*.c))
 LIB_SRCS := $(wildcard src/common/*.c src/runtime/*.c src/image/*.c src/build/*.c src/container/*.c \
-	src/volume/*.c src/network/*.c src/service/*.c) $(MON_PURE_SRCS) $(PROXY_PURE_SRCS)
+	src/volume/*.c src/network/*.c src/service/*.c) $(MON_PURE_SRCS) $(PROXY_PURE_SRCS) \
+	$(DAEMON_PURE_SRCS)
 # The registry client needs libcurl, which Debian cannot link statically
 # (see src/cli/image/registry_exec.c): it lives in berth-registry, the
 # same command line linked dynamically, which the static berth runs for
@@ -67,9 +71,10 @@ REG_CLI_OBJS := $(REG_CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 EXEC_CLI_OBJS := $(EXEC_CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PROXY_OBJS := $(PROXY_SRCS:%.c=$(BUILD)/obj/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 
 all: $(BUILD)/berth $(BUILD)/berth-runtime $(BUILD)/berth-registry $(BUILD)/berth-monitor \
-	$(BUILD)/berth-proxy $(UNIT_BINS)
+	$(BUILD)/berth-proxy $(BUILD)/berthd $(UNIT_BINS)
 
 # berth-monitor stays resident next to every kept container, so it links
 # nothing but libc, and in the release build musl's: tens of kilobytes
@@ -113,6 +118,11 @@ $(BUILD)/berth-proxy: $(PROXY_OBJS) $(BUILD)/libberth.a
 	$(CC) $(LDFLAGS_ALL) $(LINK_STATIC) -o $@ $(PROXY_OBJS) $(BUILD)/libberth.a \
 		$(shell pkg-config $(if $(LINK_STATIC),--static) --libs jansson)
 
+# berthd, the services supervisor: static like berth (it is started
+# early at boot and must not depend on what the host's libraries are).
+$(BUILD)/berthd: $(DAEMON_OBJS) $(BUILD)/libberth.a
+	$(CC) $(LDFLAGS_ALL) $(LINK_STATIC) -o $@ $(DAEMON_OBJS) $(BUILD)/libberth.a $(LDLIBS)
+
 # runc-compatible entry point for OCI engines: the same binary, which acts
 # as "berth runtime" when called by this name.
 $(BUILD)/berth-runtime: $(BUILD)/berth
@@ -146,12 +156,14 @@ clean:
 	rm -rf build build-san build-fuzz
 
 PREFIX ?= /usr/local
-install: $(BUILD)/berth $(BUILD)/berth-registry $(BUILD)/berth-monitor $(BUILD)/berth-proxy
+install: $(BUILD)/berth $(BUILD)/berth-registry $(BUILD)/berth-monitor $(BUILD)/berth-proxy \
+	$(BUILD)/berthd
 	install -D -m 0755 $(BUILD)/berth $(DESTDIR)$(PREFIX)/bin/berth
 	ln -sf berth $(DESTDIR)$(PREFIX)/bin/berth-runtime
 	install -m 0755 $(BUILD)/berth-registry $(DESTDIR)$(PREFIX)/bin/berth-registry
 	install -m 0755 $(BUILD)/berth-monitor $(DESTDIR)$(PREFIX)/bin/berth-monitor
 	install -m 0755 $(BUILD)/berth-proxy $(DESTDIR)$(PREFIX)/bin/berth-proxy
+	install -m 0755 $(BUILD)/berthd $(DESTDIR)$(PREFIX)/bin/berthd
 
 .PHONY: all check check-unit clean install fuzz
 

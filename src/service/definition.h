@@ -22,6 +22,7 @@
 #define SVC_MAX_SERVICES 1000
 #define SVC_MAX_ENV_FILE_BYTES (1u << 20)
 #define SVC_MAX_PORTS 1024
+#define SVC_MAX_REPLICAS 1000
 
 struct svc_kv {
 	char *key;

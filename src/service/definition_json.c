@@ -313,7 +313,7 @@ static int deploy_from(json_t *j, const char *where, struct service *s, berr_t *
 	jpath_key(&p, where, "deploy");
 	jpath_key(&pl, p.buf, "limits");
 	jpath_key(&pu, p.buf, "update");
-	if (jget_i(d, "replicas", p.buf, 1000, &s->replicas, err) < 0 ||
+	if (jget_i(d, "replicas", p.buf, SVC_MAX_REPLICAS, &s->replicas, err) < 0 ||
 	    jget_object(d, "limits", p.buf, true, &lim, err) < 0 ||
 	    jget_object(d, "update", p.buf, true, &up, err) < 0 ||
 	    jget_int(lim, "memory", pl.buf, 0, INT64_MAX, true, &s->limits.memory, err) < 0 ||

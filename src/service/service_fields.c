@@ -443,7 +443,7 @@ static int dp_replicas(struct dctx *c, const struct ynode *v, const char *path, 
 {
 	int64_t n;
 
-	if (d_int(c, v, path, 0, 1000, &n) < 0)
+	if (d_int(c, v, path, 0, SVC_MAX_REPLICAS, &n) < 0)
 		return -1;
 	((struct service *)obj)->replicas = (int)n;
 	return 0;

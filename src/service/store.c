@@ -44,6 +44,9 @@ static const char *const migrations[SVC_STORE_SCHEMA_VERSION] = {
 	"  message TEXT NOT NULL);",
 	/* 2: supervision of a service can be paused */
 	"ALTER TABLE services ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;",
+	/* 3: berth scale sets the replica count apart from the definition, so
+	 * that scaling is no new revision (nothing is replaced) */
+	"ALTER TABLE services ADD COLUMN scale INTEGER;",
 };
 
 static const char *const status_names[] = { "pending", "active", "failed", "rolled-back" };
@@ -423,6 +426,29 @@ int svc_store_set_paused(struct svc_store *st, const char *service, bool paused,
 	return tx_end(st, paused_tx(st, service, paused, err), err);
 }
 
+static int scale_tx(struct svc_store *st, const char *service, int64_t replicas, berr_t *err)
+{
+	char msg[64];
+
+	if (run(st, err, "UPDATE services SET scale = ?2 WHERE name = ?1", service, replicas) < 0)
+		return -1;
+	if (!sqlite3_changes(st->db))
+		return err_set(err, ENOENT, "no service '%s'", service);
+	if (replicas < 0)
+		snprintf(msg, sizeof(msg), "replicas as the definition says");
+	else
+		snprintf(msg, sizeof(msg), "scaled to %lld replicas", (long long)replicas);
+	return insert_event(st, service, "scale", msg, NULL, err);
+}
+
+int svc_store_set_scale(struct svc_store *st, const char *service, int64_t replicas,
+			berr_t *err)
+{
+	if (tx_begin(st, err) < 0)
+		return -1;
+	return tx_end(st, scale_tx(st, service, replicas, err), err);
+}
+
 static int delete_tx(struct svc_store *st, const char *service, berr_t *err)
 {
 	cleanup_stmt sqlite3_stmt *s = NULL;
@@ -529,7 +555,7 @@ int svc_store_services(struct svc_store *st, struct svc_info **out, size_t *n, b
 	size_t count = 0;
 	int rc;
 
-	if (prep(st, &s, err, "SELECT name, current, paused FROM services ORDER BY name", "") < 0)
+	if (prep(st, &s, err, "SELECT name, current, paused, scale FROM services ORDER BY name", "") < 0)
 		return -1;
 	while ((rc = step(st, s, err)) == 1) {
 		if (!(i = grow(&v, &count, sizeof(*v))) || !(i->name = column_dup(s, 0))) {
@@ -538,6 +564,7 @@ int svc_store_services(struct svc_store *st, struct svc_info **out, size_t *n, b
 		}
 		i->current = sqlite3_column_int64(s, 1);
 		i->paused = sqlite3_column_int(s, 2);
+		i->scale = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 3);
 	}
 	if (rc < 0) {
 		svc_infos_free(v, count);

@@ -16,7 +16,7 @@
 #include "common/error.h"
 
 #define SVC_STORE_FILE "berthd.db"
-#define SVC_STORE_SCHEMA_VERSION 2
+#define SVC_STORE_SCHEMA_VERSION 3
 /* How long a writer waits for another one before giving up. */
 #define SVC_STORE_BUSY_MS 10000
 
@@ -40,6 +40,7 @@ struct svc_info {
 	char *name;
 	int64_t current;    /* the current revision's number */
 	bool paused;        /* supervision paused (berth service pause) */
+	int64_t scale;      /* replicas set by berth scale; -1: the definition's */
 };
 
 struct svc_event {
@@ -72,6 +73,11 @@ int svc_store_set_status(struct svc_store *st, const char *service, int64_t numb
 			 enum rev_status status, berr_t *err);
 
 int svc_store_set_paused(struct svc_store *st, const char *service, bool paused, berr_t *err);
+
+/* berth scale: the replica count from now on, whatever the revision;
+ * -1 gives the count back to the definition. */
+int svc_store_set_scale(struct svc_store *st, const char *service, int64_t replicas,
+			berr_t *err);
 
 /* The service and its revisions go; its events stay, with a "delete" one. */
 int svc_store_delete(struct svc_store *st, const char *service, berr_t *err);

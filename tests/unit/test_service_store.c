@@ -217,8 +217,16 @@ static void test_pause_delete_list(void **state)
 	assert_int_equal(v[0].current, 2);
 	assert_false(v[0].paused);
 	assert_true(v[1].paused);
+	assert_int_equal(v[0].scale, -1);
 	svc_infos_free(v, n);
 	expect_err(svc_store_set_paused(st, "c", true, &err), &err, "no service 'c'");
+	/* scaling is no revision: the current one stays */
+	assert_int_equal(svc_store_set_scale(st, "a", 5, &err), 0);
+	assert_int_equal(svc_store_services(st, &v, &n, &err), 0);
+	assert_int_equal(v[0].scale, 5);
+	assert_int_equal(v[0].current, 2);
+	svc_infos_free(v, n);
+	expect_err(svc_store_set_scale(st, "c", 1, &err), &err, "no service 'c'");
 	assert_int_equal(svc_store_delete(st, "a", &err), 0);
 	assert_int_equal(sql_int("SELECT COUNT(*) FROM revisions WHERE service = 'a'"), 0);
 	expect_err(svc_store_delete(st, "a", &err), &err, "no service 'a'");
@@ -279,11 +287,12 @@ static void test_migration_from_v1(void **state)
 		 "INSERT INTO services VALUES ('old', 1, 1);"
 		 "INSERT INTO revisions VALUES ('old', 1, '{}', '{}', 1, 'active');");
 	st = open_store();
-	assert_int_equal(sql_int("SELECT version FROM schema_version"), 2);
+	assert_int_equal(sql_int("SELECT version FROM schema_version"), SVC_STORE_SCHEMA_VERSION);
 	assert_int_equal(svc_store_services(st, &v, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].name, "old");
 	assert_false(v[0].paused);
+	assert_int_equal(v[0].scale, -1);
 	svc_infos_free(v, n);
 	assert_int_equal(deploy(st, "old"), 2);
 	svc_store_close(st);

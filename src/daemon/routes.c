@@ -1,0 +1,142 @@
+/* The proxy's view of a service: one listener per published port, whose
+ * backends are the routed replicas.  A set is sent only when it differs
+ * from the last one sent (berth-proxy switches atomically and drains what
+ * left the set); a new berthd sends its first set only once every replica
+ * it found was probed, so a restart never empties a listener. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "daemon/proxy_client.h"
+#include "daemon/routes.h"
+
+static void listen_addr(const struct port_map *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%u", p->host_ip[0] ? p->host_ip : "0.0.0.0", p->host_port);
+}
+
+static json_t *backends_of(struct berthd *d, const struct svc *s, const struct port_map *p)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < d->n_reps; i++) {
+		const struct replica *r = &d->reps[i];
+		char addr[64];
+
+		if (strcmp(r->service, s->name) || !r->routed || !r->ip[0])
+			continue;
+		snprintf(addr, sizeof(addr), "%s:%u", r->ip, p->container_port);
+		json_array_append_new(a, json_pack("{s:s}", "addr", addr));
+	}
+	return a;
+}
+
+/* The set requests of s, one per published port with a fixed host port. */
+static json_t *sets_of(struct berthd *d, const struct svc *s)
+{
+	json_t *sets = json_array();
+
+	for (size_t i = 0; sets && !s->deleting && i < s->def.n_ports; i++) {
+		const struct port_map *p = &s->def.ports[i];
+		char listen[64];
+
+		if (!p->host_port)
+			continue;
+		listen_addr(p, listen, sizeof(listen));
+		json_array_append_new(sets, json_pack("{s:s, s:s, s:s, s:o, s:I}", "cmd", "set", "listen",
+						      listen, "mode", "http", "backends",
+						      backends_of(d, s, p), "drain_timeout_ms",
+						      (json_int_t)(s->def.stop_grace_ns / 1000000)));
+	}
+	return sets;
+}
+
+static bool listed(json_t *sets, const char *listen)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(sets, i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "listen")) ?: "", listen))
+			return true;
+	return false;
+}
+
+static int send_all(struct berthd *d, json_t *old, json_t *sets, berr_t *err)
+{
+	size_t i;
+	json_t *v, *reply;
+
+	json_array_foreach(old, i, v) {
+		const char *listen = json_string_value(json_object_get(v, "listen"));
+
+		if (!listen || listed(sets, listen))
+			continue;
+		json_t *rm = json_pack("{s:s, s:s}", "cmd", "remove", "listen", listen);
+		int r = rm ? proxy_client_call(d->proxy, rm, &reply, err) : -1;
+
+		json_decref(rm);
+		json_decref(reply);
+		if (r < 0)
+			return -1;
+	}
+	json_array_foreach(sets, i, v) {
+		if (proxy_client_call(d->proxy, v, &reply, err) < 0)
+			return -1;
+		json_decref(reply);
+	}
+	return 0;
+}
+
+void routes_push(struct berthd *d, struct svc *s)
+{
+	json_t *sets = sets_of(d, s);
+	cleanup_free char *text = sets ? json_dumps(sets, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	berr_t err = NULL;
+
+	if (!text || (s->routes && !strcmp(text, s->routes))) {
+		json_decref(sets);
+		return;
+	}
+	json_t *old = s->routes ? json_loads(s->routes, 0, NULL) : NULL;
+
+	if (send_all(d, old, sets, &err) < 0) {
+		/* Sent again on the next turn. */
+		fprintf(stderr, "berthd: routes of %s: %s\n", s->name, err_msg(err));
+		err_free(&err);
+	} else {
+		free(s->routes);
+		s->routes = take_ptr(text);
+	}
+	json_decref(old);
+	json_decref(sets);
+}
+
+/* Whether berth-proxy still has requests in flight on r. */
+bool routes_busy(struct berthd *d, const struct svc *s, const struct replica *r)
+{
+	json_t *req = json_pack("{s:s}", "cmd", "stats"), *reply = NULL, *l, *b;
+	berr_t err = NULL;
+	size_t i, j;
+	bool busy = false;
+
+	if (!s->def.n_ports || !r->ip[0])
+		return false;
+	if (!req || proxy_client_call(d->proxy, req, &reply, &err) < 0) {
+		err_free(&err);
+		json_decref(req);
+		return true; /* unknown: its grace decides */
+	}
+	json_decref(req);
+	json_array_foreach(json_object_get(reply, "listeners"), i, l)
+		json_array_foreach(json_object_get(l, "backends"), j, b) {
+			const char *addr = json_string_value(json_object_get(b, "addr"));
+			size_t iplen = strlen(r->ip);
+
+			if (addr && !strncmp(addr, r->ip, iplen) && addr[iplen] == ':' &&
+			    json_integer_value(json_object_get(b, "active")) > 0)
+				busy = true;
+		}
+	json_decref(reply);
+	return busy;
+}

@@ -1,0 +1,13 @@
+/* What berth-proxy sends to a service's replicas (routes.c). */
+#ifndef BERTH_DAEMON_ROUTES_H
+#define BERTH_DAEMON_ROUTES_H
+
+#include "daemon/daemon.h"
+
+/* Send s's listeners and routed replicas to the proxy if they changed;
+ * listeners s no longer has are removed. */
+void routes_push(struct berthd *d, struct svc *s);
+/* Whether the proxy has requests in flight on r. */
+bool routes_busy(struct berthd *d, const struct svc *s, const struct replica *r);
+
+#endif
