@@ -41,6 +41,7 @@ struct replica {
 	bool crashed;         /* seen restarting or ended before it was ever healthy */
 	pid_t probe_pid;
 	uint64_t probe_deadline_ns, next_probe_ns;
+	uint64_t fail_counted_ns; /* the last failure that counted (once per interval) */
 	uint64_t first_seen_ns, ready_deadline_ns;
 	enum retire_phase retire;
 	uint64_t drain_until_ns;

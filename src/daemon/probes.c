@@ -1,11 +1,12 @@
 /* Health probes of the replicas, each a `berth healthcheck` child: a
  * probe that hangs costs a child, never the loop.
  *
- * Until a replica was healthy once it is probed every half second (or
- * its interval, if shorter), and failures do not count: it fails when it
- * is not healthy by its deadline (supervise.c).  From its first success
- * on it is probed at its interval with docker's rules (health_update):
- * retries failures in a row make it unhealthy. */
+ * Docker's rules (health_update): failures within the start period do
+ * not count, then retries failures in a row at the interval make a
+ * replica unhealthy.  Until a replica was healthy once it is probed every
+ * half second all the same (a failure counts once per interval), so that
+ * a new replica gets traffic, and an upgrade goes on, as soon as it
+ * answers rather than an interval later. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -138,8 +139,11 @@ void probe_ended(struct berthd *d, struct replica *r, int code)
 	r->probed = true;
 	if (r->retire != RETIRE_NONE)
 		return;
-	if (res.healthy || r->ever_healthy)
+	if (res.healthy || r->ever_healthy || d->now_ns >= r->fail_counted_ns + interval) {
 		health_update(&r->health, &res, d->now_ns);
+		if (!res.healthy)
+			r->fail_counted_ns = d->now_ns;
+	}
 	r->ever_healthy |= res.healthy;
 	if (!r->ever_healthy && interval > STARTING_INTERVAL_NS)
 		interval = STARTING_INTERVAL_NS;
