@@ -61,7 +61,7 @@ static int listen_unix(struct api *a, const char *run_root, berr_t *err)
 	int r = bind(a->unix_fd, (struct sockaddr *)&sa, sizeof(sa));
 
 	umask(old);
-	if (r < 0 || listen(a->unix_fd, 64) < 0)
+	if (r < 0 || chmod(a->sock_path, 0600) < 0 || listen(a->unix_fd, 64) < 0)
 		return err_sys(err, "%s", a->sock_path);
 	return 0;
 }

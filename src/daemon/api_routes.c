@@ -164,9 +164,8 @@ static void action(struct berthd *d, struct api_conn *c, const char *name, const
 		if (to && (!json_is_integer(to) || json_integer_value(to) < 1))
 			return api_reply_error(c, 400, "rollback: \"to\" must be a revision number");
 		r = svc_rollback(d, name, to ? json_integer_value(to) : 0, &rev, &err);
-		if (r < 0 && err->errnum != ENOENT)
-			err->errnum = EEXIST;
-		if (r < 0 && err->errnum == EEXIST) {
+		/* The service exists: no revision to go back to is a conflict. */
+		if (r < 0 && svc_find(d, name)) {
 			api_reply_error(c, 409, "%s", err_msg(err));
 			err_free(&err);
 			return;

@@ -48,6 +48,8 @@ static int check_definition(const char *name, json_t *def, json_t *digests, char
 		r = err_set(err, EINVAL, "definition.name: '%s' is not the service '%s'", s.name, name);
 	if (r == 0 && !s.image)
 		r = err_set(err, EINVAL, "definition.image: missing (build the image first: berth up builds it)");
+	if (r == 0 && !json_is_object(digests))
+		r = err_set(err, EINVAL, "digests: expected an object of image reference to image id");
 	if (r == 0 && !json_is_string(json_object_get(digests, s.image)))
 		r = err_set(err, EINVAL, "digests: no image id for '%s'", s.image);
 	for (size_t i = 0; r == 0 && i < s.n_volumes; i++)
@@ -65,8 +67,6 @@ int svc_apply(struct berthd *d, const char *name, json_t *def, json_t *digests, 
 	cleanup_free char *text = NULL, *dig = NULL;
 	struct svc *cur = svc_find(d, name);
 
-	if (!json_is_object(digests))
-		return err_set(err, EINVAL, "digests: expected an object of image reference to image id");
 	if (check_definition(name, def, digests, &text, err) < 0)
 		return -1;
 	if (!(dig = json_dumps(digests, JSON_COMPACT | JSON_SORT_KEYS)))
