@@ -161,6 +161,41 @@ static void on_verdict(struct berthd *d, struct svc *s, const struct plan *p,
 	}
 }
 
+static bool dep_met(struct berthd *d, const struct svc_dep *dep)
+{
+	int running = 0, healthy = 0, exited = 0, alive = 0;
+
+	for (size_t i = 0; i < d->n_reps; i++) {
+		const struct replica *r = &d->reps[i];
+
+		if (strcmp(r->service, dep->service) || r->retire != RETIRE_NONE)
+			continue;
+		alive++;
+		running += status_is(r, "running");
+		healthy += r->routed;
+		exited += status_is(r, "exited");
+	}
+	switch (dep->condition) {
+	case SVC_DEP_STARTED: return running > 0;
+	case SVC_DEP_HEALTHY: return healthy > 0;
+	case SVC_DEP_COMPLETED: return alive > 0 && exited == alive;
+	}
+	return false;
+}
+
+/* depends_on holds back a service's first replicas (as compose up does),
+ * never the replacement of running ones. */
+static bool deps_met(struct berthd *d, const struct svc *s)
+{
+	for (size_t i = 0; i < d->n_reps; i++)
+		if (!strcmp(d->reps[i].service, s->name) && d->reps[i].retire == RETIRE_NONE)
+			return true;
+	for (size_t i = 0; i < s->def.n_deps; i++)
+		if (!dep_met(d, &s->def.deps[i]))
+			return false;
+	return true;
+}
+
 static void plan_of(struct berthd *d, struct svc *s, struct plan_service *ps)
 {
 	*ps = (struct plan_service){
@@ -171,7 +206,7 @@ static void plan_of(struct berthd *d, struct svc *s, struct plan_service *ps)
 		.order = s->def.update.order == SVC_ORDER_STOP_FIRST ? PLAN_STOP_FIRST : PLAN_START_FIRST,
 		.paused = s->paused,
 		.batch_ready = d->now_ns >= s->last_batch_ns + (uint64_t)s->def.update.delay_ns,
-		.start_ready = d->now_ns >= s->next_start_ns,
+		.start_ready = d->now_ns >= s->next_start_ns && deps_met(d, s),
 		.monitor_over = s->monitor_until_ns && d->now_ns >= s->monitor_until_ns,
 		.starting = s->starting,
 	};

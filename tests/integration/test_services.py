@@ -498,3 +498,22 @@ def test_container_logs_through_the_api(svc):
     status, text = svc.api("GET", f"/v1/containers/{c['name']}/logs")
     assert status == 200 and f"hello from {c['id'][:12]}" in text
     assert svc.api("GET", "/v1/containers/nope/logs")[0] == 404
+
+
+def test_depends_on_healthy_holds_the_first_start(svc):
+    db = definition(name="db", command=["sh", "-c", "sleep 3; touch /ready; exec sleep 1000"],
+                    ports=[], deploy={"replicas": 1},
+                    healthcheck={"kind": "exec", "command": ["test", "-f", "/ready"],
+                                 "path": None, "port": 0, "start_period_ns": 10_000_000_000})
+    app = definition(name="app", depends_on={"db": "service_healthy"},
+                     deploy={"replicas": 1})
+    assert svc.put(app)[0] == 200
+    assert svc.put(db)[0] == 200
+    wait_for(lambda: svc.service("db")["containers"], 20, "db started")
+    time.sleep(1.5)
+    assert svc.service("app")["containers"] == []  # db is not healthy yet
+    svc.wait_healthy(1, name="db")
+    s = svc.wait_healthy(1, name="app")
+    db_healthy = svc.log().index("db active")
+    assert svc.log().index("app active") > db_healthy
+    assert s["containers"][0]["name"].startswith("app.1.")
