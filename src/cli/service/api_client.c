@@ -51,12 +51,9 @@ static int parse_head(struct api_reader *r, berr_t *err)
 {
 	int k = http_parse_response(r->buf, r->len, API_HEAD_MAX, false, &r->head, err);
 
-	if (k < 0)
-		return err_prefix(err, "berthd's response");
-	if (k == 0)
-		return r->len >= API_HEAD_MAX
-			? err_set(err, EMSGSIZE, "berthd's response: head larger than %d KiB", API_HEAD_MAX / 1024)
-			: 0;
+	/* A head that reaches API_HEAD_MAX unended is refused by the parser. */
+	if (k <= 0)
+		return k < 0 ? err_prefix(err, "berthd's response") : 0;
 	if (r->head.body == HTTP_BODY_LENGTH && r->head.content_length > API_BODY_MAX)
 		return err_set(err, EMSGSIZE, "berthd's response: body of %llu bytes is over %d MiB",
 			       (unsigned long long)r->head.content_length, API_BODY_MAX >> 20);
