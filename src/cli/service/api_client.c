@@ -243,9 +243,10 @@ static int send_all(int fd, const char *p, size_t n, berr_t *err)
 	return 0;
 }
 
+/* Keys sorted: the definition goes as service_json_dump writes it. */
 static int send_request(int fd, const char *method, const char *path, json_t *body, berr_t *err)
 {
-	cleanup_free char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	cleanup_free char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	cleanup_free char *head = NULL;
 	size_t len = text ? strlen(text) : 0;
 	int n;
@@ -312,6 +313,19 @@ int api_call(const char *run_root, const char *method, const char *path, json_t 
 	else
 		json_decref(j);
 	return k;
+}
+
+int api_service(const char *run_root, const char *method, const char *name, const char *action,
+		json_t *body, int *status, json_t **reply, berr_t *err)
+{
+	char path[API_PATH_MAX];
+	int got = 0, r = api_path(path, "/v1/services/", name, action, err);
+
+	if (r == 0)
+		r = api_call(run_root, method, path, body, &got, reply, err);
+	if (status)
+		*status = got;
+	return r < 0 && got ? err_prefix(err, "%s", name) : r;
 }
 
 int api_stream(const char *run_root, const char *path, api_line_fn line, void *ctx,

@@ -67,6 +67,12 @@ int api_path(char out[API_PATH_MAX], const char *prefix, const char *name, const
 int api_call(const char *run_root, const char *method, const char *path, json_t *body,
 	     int *status, json_t **reply, berr_t *err);
 
+/* method /v1/services/NAME + action (suffix: "", "/deploy" ...) as
+ * api_call; berthd's own answers (not a failure to reach it) are
+ * prefixed "NAME: " in errors. */
+int api_service(const char *run_root, const char *method, const char *name, const char *action,
+		json_t *body, int *status, json_t **reply, berr_t *err);
+
 /* The same for a streamed body (follow=1): line is called per line
  * until the server ends the response. */
 int api_stream(const char *run_root, const char *path, api_line_fn line, void *ctx,

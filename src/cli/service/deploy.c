@@ -24,14 +24,9 @@ static const struct option rollback_opts[] = {
 static int post(struct berth_globals *g, const char *name, const char *action, json_t *body,
 		json_t **reply, berr_t *err)
 {
-	char path[API_PATH_MAX];
-
 	if (!body)
 		return err_set(err, ENOMEM, "out of memory");
-	if (api_path(path, "/v1/services/", name, action, err) < 0 ||
-	    api_call(g->run_root, "POST", path, body, NULL, reply, err) < 0)
-		return err_prefix(err, "%s", name);
-	return 0;
+	return api_service(g->run_root, "POST", name, action, body, NULL, reply, err);
 }
 
 int svc_deploy(struct berth_globals *g, int argc, char **argv, berr_t *err)
@@ -41,7 +36,7 @@ int svc_deploy(struct berth_globals *g, int argc, char **argv, berr_t *err)
 	json_t *body, *reply = NULL;
 	int c, r;
 
-	while ((c = img_getopt(argc, argv, "", deploy_opts)) != -1) {
+	while ((c = img_getopt_anywhere(argc, argv, "", deploy_opts)) != -1) {
 		if (c != 'i')
 			return img_bad_flag("deploy", c, argv, err);
 		image = optarg;
@@ -65,7 +60,7 @@ int svc_rollback(struct berth_globals *g, int argc, char **argv, berr_t *err)
 	json_t *body, *reply = NULL;
 	int c, r;
 
-	while ((c = img_getopt(argc, argv, "", rollback_opts)) != -1) {
+	while ((c = img_getopt_anywhere(argc, argv, "", rollback_opts)) != -1) {
 		if (c != 't')
 			return img_bad_flag("rollback", c, argv, err);
 		if (units_parse_int(optarg, "rollback: --to", 1, INT32_MAX, &to, err) < 0)

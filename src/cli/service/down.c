@@ -21,14 +21,11 @@ static const struct option opts[] = {
  * named on the command line is an error. */
 static int remove_one(struct berth_globals *g, const char *name, bool named, berr_t *err)
 {
-	char path[API_PATH_MAX];
 	int status = 0;
 
-	if (api_path(path, "/v1/services/", name, "", err) < 0)
-		return -1;
-	if (api_call(g->run_root, "DELETE", path, NULL, &status, NULL, err) < 0) {
+	if (api_service(g->run_root, "DELETE", name, "", NULL, &status, NULL, err) < 0) {
 		if (status != 404 || named)
-			return err_prefix(err, "%s", name);
+			return -1;
 		err_free(err);
 		printf("%s: not deployed\n", name);
 		return 0;
@@ -79,7 +76,7 @@ int svc_down(struct berth_globals *g, int argc, char **argv, berr_t *err)
 	bool named = false;
 	int c, r = 0;
 
-	while ((c = img_getopt(argc, argv, "f:", opts)) != -1) {
+	while ((c = img_getopt_anywhere(argc, argv, "f:", opts)) != -1) {
 		if (c != 'f')
 			return img_bad_flag("down", c, argv, err);
 		file = optarg;

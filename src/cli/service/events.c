@@ -63,7 +63,7 @@ int svc_events(struct berth_globals *g, int argc, char **argv, berr_t *err)
 	size_t i;
 	int c;
 
-	while ((c = img_getopt(argc, argv, "f", opts)) != -1) {
+	while ((c = img_getopt_anywhere(argc, argv, "f", opts)) != -1) {
 		if (c == 'f')
 			follow = true;
 		else if (c != 's')

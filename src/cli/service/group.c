@@ -12,14 +12,11 @@
 static int set_paused(struct berth_globals *g, int argc, char **argv, const char *action,
 		      berr_t *err)
 {
-	char path[API_PATH_MAX];
-
 	if (argc < 2)
 		return err_set(err, EINVAL, "service %s: expected SERVICE...", action + 1);
 	for (int i = 1; i < argc; i++) {
-		if (api_path(path, "/v1/services/", argv[i], action, err) < 0 ||
-		    api_call(g->run_root, "POST", path, NULL, NULL, NULL, err) < 0)
-			return err_prefix(err, "%s", argv[i]);
+		if (api_service(g->run_root, "POST", argv[i], action, NULL, NULL, NULL, err) < 0)
+			return -1;
 		printf("%s: %s\n", argv[i], strcmp(action, "/pause") ? "resumed" : "paused");
 	}
 	return 0;

@@ -102,14 +102,12 @@ static void drop(struct replica *r)
  * those no longer listed are dropped. */
 static int relist(struct slogs *s, berr_t *err)
 {
-	char path[API_PATH_MAX];
 	json_t *svc = NULL, *c;
 	size_t i, kept = 0;
 	int r = 0;
 
-	if (api_path(path, "/v1/services/", s->service, "", err) < 0 ||
-	    api_call(s->g->run_root, "GET", path, NULL, NULL, &svc, err) < 0)
-		return err_prefix(err, "%s", s->service);
+	if (api_service(s->g->run_root, "GET", s->service, "", NULL, NULL, &svc, err) < 0)
+		return -1;
 	for (i = 0; i < s->n; i++)
 		s->r[i].listed = false;
 	json_array_foreach(json_object_get(svc, "containers"), i, c) {
@@ -293,7 +291,7 @@ static int parse(struct slogs *s, int argc, char **argv, berr_t *err)
 {
 	int c;
 
-	while ((c = img_getopt(argc, argv, "ftn:", opts)) != -1) {
+	while ((c = img_getopt_anywhere(argc, argv, "ftn:", opts)) != -1) {
 		if (c == 'f')
 			s->follow = true;
 		else if (c == 't')

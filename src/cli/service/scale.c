@@ -31,19 +31,17 @@ int svc_parse_scale(const char *arg, char **name, int *replicas, berr_t *err)
 static int scale_one(struct berth_globals *g, const char *arg, berr_t *err)
 {
 	cleanup_free char *name = NULL;
-	char path[API_PATH_MAX];
 	json_t *body;
 	int n, r;
 
-	if (svc_parse_scale(arg, &name, &n, err) < 0 ||
-	    api_path(path, "/v1/services/", name, "/scale", err) < 0)
+	if (svc_parse_scale(arg, &name, &n, err) < 0)
 		return -1;
 	if (!(body = json_pack("{s:i}", "replicas", n)))
 		return err_set(err, ENOMEM, "out of memory");
-	r = api_call(g->run_root, "POST", path, body, NULL, NULL, err);
+	r = api_service(g->run_root, "POST", name, "/scale", body, NULL, NULL, err);
 	json_decref(body);
 	if (r < 0)
-		return err_prefix(err, "%s", name);
+		return -1;
 	printf("%s: scaled to %d\n", name, n);
 	return 0;
 }

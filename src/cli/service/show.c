@@ -23,7 +23,7 @@ static int parse_format(const char *verb, int argc, char **argv, bool *json, ber
 	int c;
 
 	*json = false;
-	while ((c = img_getopt(argc, argv, "", format_opts)) != -1) {
+	while ((c = img_getopt_anywhere(argc, argv, "", format_opts)) != -1) {
 		if (c != 'F')
 			return img_bad_flag(verb, c, argv, err);
 		if (strcmp(optarg, "json") && strcmp(optarg, "table"))
@@ -78,20 +78,10 @@ static int ports_cell(char ***cells, json_t *ports)
 	return cell(cells, "%s", buf);
 }
 
-/* GET path: its JSON in *out. */
-static int get(struct berth_globals *g, const char *path, json_t **out, berr_t *err)
-{
-	return api_call(g->run_root, "GET", path, NULL, NULL, out, err);
-}
-
 static int get_service(struct berth_globals *g, const char *name, const char *suffix, json_t **out,
 		       berr_t *err)
 {
-	char path[API_PATH_MAX];
-
-	if (api_path(path, "/v1/services/", name, suffix, err) < 0 || get(g, path, out, err) < 0)
-		return err_prefix(err, "%s", name);
-	return 0;
+	return api_service(g->run_root, "GET", name, suffix, NULL, NULL, out, err);
 }
 
 static void print_table(const char *const *headers, size_t cols, char **cells)
@@ -125,7 +115,7 @@ int svc_ls(struct berth_globals *g, int argc, char **argv, berr_t *err)
 		return -1;
 	if (optind != argc)
 		return err_set(err, EINVAL, "service ls: takes no arguments");
-	if (get(g, "/v1/services", &list, err) < 0)
+	if (api_call(g->run_root, "GET", "/v1/services", NULL, NULL, &list, err) < 0)
 		return -1;
 	if (json)
 		r = img_print_json(list, err);

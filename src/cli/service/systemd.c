@@ -73,7 +73,7 @@ static int systemd(struct berth_globals *g, int argc, char **argv, berr_t *err)
 	char berthd[PATH_MAX];
 	int c;
 
-	while ((c = img_getopt(argc, argv, "", opts)) != -1) {
+	while ((c = img_getopt_anywhere(argc, argv, "", opts)) != -1) {
 		if (c == 'r')
 			root = optarg;
 		else if (c == 'R')

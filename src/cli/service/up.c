@@ -123,12 +123,10 @@ static int prepare(struct berth_globals *g, const struct svc_project *sp, struct
 
 static int put(struct berth_globals *g, const struct service *s, json_t *body, berr_t *err)
 {
-	char path[API_PATH_MAX];
 	json_t *reply = NULL;
 
-	if (api_path(path, "/v1/services/", s->name, "", err) < 0 ||
-	    api_call(g->run_root, "PUT", path, body, NULL, &reply, err) < 0)
-		return err_prefix(err, "%s", s->name);
+	if (api_service(g->run_root, "PUT", s->name, "", body, NULL, &reply, err) < 0)
+		return -1;
 	svc_print_revision(s->name, reply);
 	json_decref(reply);
 	return 0;
@@ -163,7 +161,7 @@ int svc_up(struct berth_globals *g, int argc, char **argv, berr_t *err)
 	struct svc_project sp;
 	int c, r;
 
-	while ((c = img_getopt(argc, argv, "f:", opts)) != -1) {
+	while ((c = img_getopt_anywhere(argc, argv, "f:", opts)) != -1) {
 		if (c == 'f')
 			file = optarg;
 		else if (c == UP_NO_BUILD)
