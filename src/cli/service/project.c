@@ -20,7 +20,8 @@ int svc_project_file(const char *flag, char **path, berr_t *err)
 		if (access(default_files[i], F_OK) == 0)
 			found = default_files[i];
 	if (!found)
-		return err_set(err, ENOENT, "no berth.yaml or compose.yaml in this directory (-f FILE names one)");
+		return err_set(err, ENOENT,
+			       "no berth.yaml or compose.yaml in this directory (-f FILE names one)");
 	if (!(*path = strdup(found)))
 		return err_set(err, ENOMEM, "out of memory");
 	return 0;
@@ -37,7 +38,8 @@ int svc_project_name(const char *top_name, const char *dir, char **out, berr_t *
 	if (!from)
 		from = strcmp(copy, "/") ? basename(copy) : "";
 	if (!*from)
-		return err_set(err, EINVAL, "no project name: the file is in '%s' and has no top-level name:", dir);
+		return err_set(err, EINVAL,
+			       "no project name: the file is in '%s' and has no top-level name:", dir);
 	if (!(name = strdup(from)))
 		return err_set(err, ENOMEM, "out of memory");
 	for (char *p = name; *p; p++) {
@@ -68,7 +70,7 @@ void svc_project_close(struct svc_project *sp)
 }
 
 /* s after its dependencies (the parser refused cycles, so this ends). */
-static void visit(const struct project *p, struct service *s, char *seen, struct service **out,
+static void visit(struct project *p, struct service *s, char *seen, struct service **out,
 		  size_t *count)
 {
 	size_t i = (size_t)(s - p->services);
@@ -81,7 +83,7 @@ static void visit(const struct project *p, struct service *s, char *seen, struct
 	out[(*count)++] = s;
 }
 
-int svc_project_order(const struct project *p, char *const *names, size_t n,
+int svc_project_order(struct project *p, char *const *names, size_t n,
 		      struct service ***out, size_t *count, berr_t *err)
 {
 	cleanup_free char *seen = calloc(p->n_services + 1, 1);

@@ -31,7 +31,7 @@ void svc_project_close(struct svc_project *sp);
 
 /* The services named (all when n is 0) and everything they depend on,
  * dependencies first, in *out (pointers into p; free the array). */
-int svc_project_order(const struct project *p, char *const *names, size_t n,
+int svc_project_order(struct project *p, char *const *names, size_t n,
 		      struct service ***out, size_t *count, berr_t *err);
 
 /* The image id (config digest) of ref in the local store; service names

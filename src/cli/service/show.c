@@ -2,7 +2,6 @@
  * `ps`, `inspect` and `history`. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,25 +44,6 @@ static long long num(json_t *obj, const char *key)
 	return (long long)json_integer_value(json_object_get(obj, key));
 }
 
-static int cell(char ***cells, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Append a formatted cell; -1 (errno ENOMEM) when out of memory. */
-static int cell(char ***cells, const char *fmt, ...)
-{
-	cleanup_free char *s = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		s = NULL;
-		return -1;
-	}
-	return strv_push(cells, s);
-}
-
 /* "8080:80, 8443:443" */
 static int ports_cell(char ***cells, json_t *ports)
 {
@@ -75,7 +55,7 @@ static int ports_cell(char ***cells, json_t *ports)
 		if (used < sizeof(buf))
 			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? ", " : "",
 						 json_string_value(p) ?: "?");
-	return cell(cells, "%s", buf);
+	return strv_pushf(cells, "%s", buf);
 }
 
 static int get_service(struct berth_globals *g, const char *name, const char *suffix, json_t **out,
@@ -84,19 +64,35 @@ static int get_service(struct berth_globals *g, const char *name, const char *su
 	return api_service(g->run_root, "GET", name, suffix, NULL, NULL, out, err);
 }
 
-static void print_table(const char *const *headers, size_t cols, char **cells)
+/* list as JSON, or as a table of the cells row makes of each element. */
+static int print_list(json_t *list, bool json, const char *const *headers, size_t cols,
+		      int (*row)(char ***cells, json_t *v), berr_t *err)
 {
-	img_print_table(headers, cols, (const char *const *)cells, strv_len(cells) / cols);
+	cleanup_strv char **cells = NULL;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_array(list))
+		return err_set(err, EPROTO, "berthd's response: expected a list");
+	if (json)
+		return img_print_json(list, err);
+	json_array_foreach(list, i, v)
+		if (row(&cells, v) < 0)
+			return err_set(err, ENOMEM, "out of memory");
+	img_print_table(headers, cols, (const char *const *)cells, cells ? strv_len(cells) / cols : 0);
+	return 0;
 }
 
 static int ls_row(char ***cells, json_t *s)
 {
 	bool paused = json_is_true(json_object_get(s, "paused"));
 
-	if (cell(cells, "%s", str(s, "name")) < 0 || cell(cells, "%lld", num(s, "revision")) < 0 ||
-	    cell(cells, "%s%s", str(s, "status"), paused ? " (PAUSED)" : "") < 0 ||
-	    cell(cells, "%lld/%lld", num(s, "healthy"), num(s, "replicas")) < 0 ||
-	    cell(cells, "%s", str(s, "image")) < 0 || ports_cell(cells, json_object_get(s, "ports")) < 0)
+	if (strv_pushf(cells, "%s", str(s, "name")) < 0 ||
+	    strv_pushf(cells, "%lld", num(s, "revision")) < 0 ||
+	    strv_pushf(cells, "%s%s", str(s, "status"), paused ? " (PAUSED)" : "") < 0 ||
+	    strv_pushf(cells, "%lld/%lld", num(s, "healthy"), num(s, "replicas")) < 0 ||
+	    strv_pushf(cells, "%s", str(s, "image")) < 0 ||
+	    ports_cell(cells, json_object_get(s, "ports")) < 0)
 		return -1;
 	return 0;
 }
@@ -105,11 +101,9 @@ int svc_ls(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
 	static const char *const headers[] = { "NAME", "REVISION", "STATUS", "REPLICAS", "IMAGE",
 					       "PORTS" };
-	cleanup_strv char **cells = NULL;
-	json_t *list = NULL, *s;
+	json_t *list = NULL;
 	bool json;
-	size_t i;
-	int r = 0;
+	int r;
 
 	if (parse_format("service ls", argc, argv, &json, err) < 0)
 		return -1;
@@ -117,13 +111,7 @@ int svc_ls(struct berth_globals *g, int argc, char **argv, berr_t *err)
 		return err_set(err, EINVAL, "service ls: takes no arguments");
 	if (api_call(g->run_root, "GET", "/v1/services", NULL, NULL, &list, err) < 0)
 		return -1;
-	if (json)
-		r = img_print_json(list, err);
-	json_array_foreach(list, i, s)
-		if (!json && r == 0 && ls_row(&cells, s) < 0)
-			r = err_set(err, ENOMEM, "service ls: out of memory");
-	if (!json && r == 0)
-		print_table(headers, 6, cells);
+	r = print_list(list, json, headers, 6, ls_row, err);
 	json_decref(list);
 	return r;
 }
@@ -132,11 +120,11 @@ static int ps_row(char ***cells, json_t *c)
 {
 	bool retiring = json_is_true(json_object_get(c, "retiring"));
 
-	if (cell(cells, "%s", str(c, "name")) < 0 || cell(cells, "%.12s", str(c, "id")) < 0 ||
-	    cell(cells, "%lld", num(c, "revision")) < 0 ||
-	    cell(cells, "%s%s", str(c, "state"), retiring ? " (retiring)" : "") < 0 ||
-	    cell(cells, "%s", str(c, "health")) < 0 || cell(cells, "%s", str(c, "ip")) < 0 ||
-	    cell(cells, "%s", json_is_true(json_object_get(c, "routed")) ? "yes" : "no") < 0)
+	if (strv_pushf(cells, "%s", str(c, "name")) < 0 || strv_pushf(cells, "%.12s", str(c, "id")) < 0 ||
+	    strv_pushf(cells, "%lld", num(c, "revision")) < 0 ||
+	    strv_pushf(cells, "%s%s", str(c, "state"), retiring ? " (retiring)" : "") < 0 ||
+	    strv_pushf(cells, "%s", str(c, "health")) < 0 || strv_pushf(cells, "%s", str(c, "ip")) < 0 ||
+	    strv_pushf(cells, "%s", json_is_true(json_object_get(c, "routed")) ? "yes" : "no") < 0)
 		return -1;
 	return 0;
 }
@@ -145,11 +133,9 @@ int svc_ps(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
 	static const char *const headers[] = { "NAME", "ID", "REVISION", "STATE", "HEALTH", "IP",
 					       "ROUTED" };
-	cleanup_strv char **cells = NULL;
-	json_t *svc = NULL, *list, *c;
+	json_t *svc = NULL;
 	bool json;
-	size_t i;
-	int r = 0;
+	int r;
 
 	if (parse_format("service ps", argc, argv, &json, err) < 0)
 		return -1;
@@ -157,14 +143,7 @@ int svc_ps(struct berth_globals *g, int argc, char **argv, berr_t *err)
 		return err_set(err, EINVAL, "service ps: expected one SERVICE");
 	if (get_service(g, argv[optind], "", &svc, err) < 0)
 		return -1;
-	list = json_object_get(svc, "containers");
-	if (json)
-		r = img_print_json(json_is_array(list) ? list : json_array(), err);
-	json_array_foreach(list, i, c)
-		if (!json && r == 0 && ps_row(&cells, c) < 0)
-			r = err_set(err, ENOMEM, "service ps: out of memory");
-	if (!json && r == 0)
-		print_table(headers, 7, cells);
+	r = print_list(json_object_get(svc, "containers"), json, headers, 7, ps_row, err);
 	json_decref(svc);
 	return r;
 }
@@ -205,10 +184,10 @@ static int history_row(char ***cells, json_t *h)
 	char ago[64];
 
 	img_ago((time_t)num(h, "created"), ago, sizeof(ago));
-	if (cell(cells, "%s%lld", json_is_true(json_object_get(h, "current")) ? "* " : "  ",
+	if (strv_pushf(cells, "%s%lld", json_is_true(json_object_get(h, "current")) ? "* " : "  ",
 		 num(h, "revision")) < 0 ||
-	    cell(cells, "%s", str(h, "status")) < 0 || cell(cells, "%s", ago) < 0 ||
-	    cell(cells, "%s", str(h, "image")) < 0)
+	    strv_pushf(cells, "%s", str(h, "status")) < 0 || strv_pushf(cells, "%s", ago) < 0 ||
+	    strv_pushf(cells, "%s", str(h, "image")) < 0)
 		return -1;
 	return 0;
 }
@@ -216,20 +195,14 @@ static int history_row(char ***cells, json_t *h)
 int svc_history(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
 	static const char *const headers[] = { "REVISION", "STATUS", "CREATED", "IMAGE" };
-	cleanup_strv char **cells = NULL;
-	json_t *list = NULL, *h;
-	size_t i;
-	int r = 0;
+	json_t *list = NULL;
+	int r;
 
 	if (argc != 2)
 		return err_set(err, EINVAL, "service history: expected one SERVICE");
 	if (get_service(g, argv[1], "/history", &list, err) < 0)
 		return -1;
-	json_array_foreach(list, i, h)
-		if (r == 0 && history_row(&cells, h) < 0)
-			r = err_set(err, ENOMEM, "service history: out of memory");
-	if (r == 0)
-		print_table(headers, 4, cells);
+	r = print_list(list, false, headers, 4, history_row, err);
 	json_decref(list);
 	return r;
 }

@@ -21,8 +21,10 @@ static const struct option opts[] = {
 /* Characters systemd takes literally in an unquoted ExecStart word. */
 static bool plain(const char *s)
 {
-	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._:@+=,-") ==
-			     strlen(s);
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "0123456789/._:@+=,-";
+
+	return *s && strspn(s, safe) == strlen(s);
 }
 
 /* One ExecStart word: quoted when needed, with systemd's specifiers (%)
