@@ -509,7 +509,9 @@ def test_service_logs_prefixes_and_merges(cli, berthd):
     b = run_d(cli, "web.2.1", "echo two; sleep 0.5; echo four")
     for cid in (a, b):
         wait_exited(cli, cid)
-    berthd.services["web"]["containers"] = [container(1, a), container(2, b)]
+    # a replica removed since berthd listed it has nothing to show
+    berthd.services["web"]["containers"] = [container(1, a), container(2, b),
+                                             container(3, "c" * 64)]
     res = cli.ok("service", "logs", "web")
     assert res.stdout.splitlines() == ["web.1.1 | one", "web.2.1 | two", "web.2.1 | four"]
     assert res.stderr.splitlines() == ["web.1.1 | three"]

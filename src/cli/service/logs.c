@@ -197,12 +197,20 @@ static int read_one(struct slogs *s, struct replica *r, char **text, struct line
 		    size_t *n, berr_t *err)
 {
 	struct container_paths p;
-	size_t len, live, rest;
+	cleanup_err berr_t read_err = NULL;
+	size_t len = 0, live = 0, rest;
 	const char *nl;
 
-	if (container_paths(s->g->root, s->g->run_root, r->id, &p, err) < 0 ||
-	    log_read_all(p.dir, LOG_NAME, text, &len, &live, err) < 0)
-		return err_prefix(err, "%s", r->name);
+	if (container_paths(s->g->root, s->g->run_root, r->id, &p, err) < 0)
+		return -1;
+	/* A replica removed since berthd listed it has nothing to show. */
+	if (log_read_all(p.dir, LOG_NAME, text, &len, &live, &read_err) < 0) {
+		if (read_err->errnum != ENOENT) {
+			*err = take_ptr(read_err);
+			return err_prefix(err, "%s", r->name);
+		}
+		len = live = 0;
+	}
 	if (collect(s, r, *text, len, lines, n, err) < 0)
 		return -1;
 	if (!s->follow)
