@@ -23,7 +23,7 @@
 
 #define LOG_NAME "container.log"
 #define POLL_NS (100 * 1000 * 1000)
-#define RELIST_POLLS 10 /* of POLL_NS: once a second */
+#define RELIST_S 1
 
 static const struct option opts[] = {
 	{ "follow", no_argument, NULL, 'f' },
@@ -277,21 +277,34 @@ static int poll_all(struct slogs *s, bool *busy, berr_t *err)
 	return 0;
 }
 
-/* Until interrupted, or berthd cannot say what the replicas are. */
+static time_t monotonic_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
+
+/* Until interrupted, or berthd cannot say what the replicas are.  The
+ * list is asked for by the clock, not by idle rounds, so that chatty
+ * replicas do not hide new ones. */
 static int follow(struct slogs *s, berr_t *err)
 {
 	struct timespec pause = { 0, POLL_NS };
+	time_t listed = monotonic_s();
 
-	for (unsigned round = 1;; round++) {
+	for (;;) {
 		bool busy = false;
 
 		if (poll_all(s, &busy, err) < 0)
 			return -1;
-		if (busy)
-			continue;
-		nanosleep(&pause, NULL);
-		if (round % RELIST_POLLS == 0 && relist(s, err) < 0)
-			return -1;
+		if (monotonic_s() - listed >= RELIST_S) {
+			if (relist(s, err) < 0)
+				return -1;
+			listed = monotonic_s();
+		}
+		if (!busy)
+			nanosleep(&pause, NULL);
 	}
 }
 
