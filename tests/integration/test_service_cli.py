@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import socket
 import socketserver
 import subprocess
 import threading
@@ -570,3 +571,41 @@ def test_generate_systemd(cli):
     assert f"--root {cli.store} --run-root {cli.run_root}" in res.stdout
     res = cli.fails("generate", "systemd", "--root", "relative")
     assert "absolute" in res.stderr
+
+
+# --------------------------------------------------------------------------
+# a broken peer on the socket
+
+
+@pytest.mark.parametrize("reply, words", [
+    (b"SSH-2.0-OpenSSH_9.2\r\n\r\n", "berthd's response"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n[1,", "cut short"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 999999999999\r\n\r\n", "64 MiB"),
+    (b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70000, "head larger than the limit"),
+    (b"", "closed the connection without a response"),
+])
+def test_a_broken_peer_is_a_one_line_error(cli, reply, words):
+    sock_path = cli.run_root / "berthd.sock"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(str(sock_path))
+    srv.listen(1)
+
+    def serve():
+        conn, _ = srv.accept()
+        conn.recv(65536)
+        try:
+            conn.sendall(reply)
+        except OSError:
+            pass  # berth stopped reading: what the cap is for
+        conn.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        res = cli.fails("service", "ls")
+        assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+        assert words in res.stderr, res.stderr
+    finally:
+        t.join(10)
+        srv.close()
+        sock_path.unlink()
