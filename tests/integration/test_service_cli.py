@@ -307,16 +307,16 @@ def test_up_builds_and_tags_project_service(cli, berthd):
     ctx = cli.cwd / "app"
     ctx.mkdir()
     (ctx / "Dockerfile").write_text("FROM bb\nENV GREETING=hi\n")
-    write(cli, "services:\n  web:\n    build: ./app\n  api:\n    image: api:v2\n    build:\n"
+    write(cli, "services:\n  Web:\n    build: ./app\n  api:\n    image: api:v2\n    build:\n"
                "      context: app\n      args:\n        X: \"1\"\n")
     res = cli.ok("up")
-    assert "web: revision 1 deploying" in res.stdout
+    assert "Web: revision 1 deploying" in res.stdout
     # the project is the directory's name, lowercased, the blank replaced
     web = cli.image_id("my-app-web:latest")
     api = cli.image_id("api:v2")
     bodies = {p.rsplit("/", 1)[1]: b for _, p, b in berthd.sent("PUT")}
-    assert bodies["web"]["digests"] == {"my-app-web:latest": web}
-    assert bodies["web"]["definition"]["image"] == "my-app-web:latest"
+    assert bodies["Web"]["digests"] == {"my-app-web:latest": web}
+    assert bodies["Web"]["definition"]["image"] == "my-app-web:latest"
     assert bodies["api"]["digests"] == {"api:v2": api}
 
 

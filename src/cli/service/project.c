@@ -1,5 +1,6 @@
 /* The Compose file of `berth up` and `berth down`: which file, the
  * project's name, and the services in the order they are deployed. */
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ int svc_project_name(const char *top_name, const char *dir, char **out, berr_t *
 	if (!(name = strdup(from)))
 		return err_set(err, ENOMEM, "out of memory");
 	for (char *p = name; *p; p++) {
-		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+		*p = (char)tolower((unsigned char)*p);
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
 			*p = '-';
 	}

@@ -3,6 +3,7 @@
  * canonical definition to berthd, dependencies first.  Everything is
  * parsed, built and resolved before the first request, so a bad file or
  * a missing image changes nothing in berthd. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -56,7 +57,8 @@ void svc_print_revision(const char *name, json_t *reply)
 	fflush(stdout);
 }
 
-/* What a service runs: its image:, else the tag `up` builds it as. */
+/* What a service runs: its image:, else the tag `up` builds it as,
+ * lowercased (service names may have capitals, image names not). */
 static int image_ref(const struct svc_project *sp, struct service *s, berr_t *err)
 {
 	if (s->image)
@@ -65,6 +67,8 @@ static int image_ref(const struct svc_project *sp, struct service *s, berr_t *er
 		s->image = NULL;
 		return err_set(err, ENOMEM, "out of memory");
 	}
+	for (char *p = s->image; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
 	return 0;
 }
 
