@@ -522,6 +522,17 @@ def test_service_logs_prefixes_and_merges(cli, berthd):
     assert "no such service: ghost" in res.stderr
 
 
+def test_service_logs_long_lines_come_back_whole(cli, berthd):
+    write(cli, APP)
+    cli.ok("up")
+    a = run_d(cli, "web.1.1", "head -c 40000 /dev/zero | tr '\\0' a; echo; echo after")
+    wait_exited(cli, a)
+    berthd.services["web"]["containers"] = [container(1, a)]
+    # the monitor writes it as partial entries of 16 KiB
+    assert cli.ok("service", "logs", "web").stdout.splitlines() == [
+        "web.1.1 | " + "a" * 40000, "web.1.1 | after"]
+
+
 def test_service_logs_follow_picks_up_new_replicas(cli, berthd):
     write(cli, APP)
     cli.ok("up")

@@ -37,6 +37,7 @@ struct replica {
 	char *name;
 	struct log_follow *follow; /* NULL until followed */
 	bool listed;               /* in the last list berthd gave */
+	bool continued;            /* its last entry printed was partial */
 };
 
 struct slogs {
@@ -52,16 +53,23 @@ struct slogs {
 /* One entry of the merged history. */
 struct line {
 	struct log_entry e;
-	const struct replica *from;
+	struct replica *from;
 	size_t seq; /* keeps each replica's order among equal times */
 };
 
-static void print_entry(const struct slogs *s, const struct replica *r, const struct log_entry *e)
+/* A long line comes as partial entries: the prefix goes before its
+ * first, the newline after its last. */
+static void print_entry(const struct slogs *s, struct replica *r, const struct log_entry *e)
 {
 	FILE *out = e->is_stderr ? stderr : stdout;
 
-	fprintf(out, "%-*s | %s%s%.*s\n", s->width, r->name, s->stamps ? e->stamp : "",
-		s->stamps ? " " : "", (int)e->len, e->text);
+	if (!r->continued)
+		fprintf(out, "%-*s | %s%s", s->width, r->name, s->stamps ? e->stamp : "",
+			s->stamps ? " " : "");
+	fwrite(e->text, 1, e->len, out);
+	if (!e->partial)
+		fputc('\n', out);
+	r->continued = e->partial;
 }
 
 static struct replica *find(struct slogs *s, const char *id)
@@ -143,7 +151,7 @@ static int by_time(const void *a, const void *b)
 }
 
 /* The entries of text (the last tail of them) appended to *lines. */
-static int collect(const struct slogs *s, const struct replica *r, const char *text, size_t len,
+static int collect(const struct slogs *s, struct replica *r, const char *text, size_t len,
 		   struct line **lines, size_t *n, berr_t *err)
 {
 	size_t total = 0, skip = 0;
@@ -243,7 +251,7 @@ static int history(struct slogs *s, berr_t *err)
 
 struct poll_ctx {
 	const struct slogs *s;
-	const struct replica *r;
+	struct replica *r;
 };
 
 static void follow_line(void *ctx, const char *line, size_t len)
