@@ -36,6 +36,7 @@ class FakeBerthd:
         self.services = {}
         self.fail = {}
         self.events = []
+        self.events_streamed = False
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -109,8 +110,9 @@ class FakeBerthd:
         if path == "/v1/services" and method == "GET":
             return 200, [self.summary(n) for n in sorted(self.services)]
         if path.startswith("/v1/events"):
+            # berthd streams them either way; the contract allows a list too
             lines = [json.dumps(e).encode() + b"\n" for e in self.events]
-            return 200, (lines or [b""]) if "follow=1" in path else self.events
+            return 200, lines if "follow=1" in path or self.events_streamed else self.events
         if not m:
             return 404, {"message": f"no route {path}"}
         name, action = m.group(1), m.group(2)
@@ -485,8 +487,14 @@ def test_events_listed_and_streamed(cli, berthd):
     want = ["2023-11-14T22:13:20Z web deploy revision 2",
             "2026-11-22T05:00:00Z web health web.1.2 healthy"]
     assert cli.ok("service", "events").stdout.splitlines() == want
-    assert cli.ok("service", "events", "-f", "--since", "0").stdout.splitlines() == want
-    assert berthd.requests[-1][1] == "/v1/events?since=0&follow=1"
+    berthd.events_streamed = True
+    assert cli.ok("service", "events").stdout.splitlines() == want
+    assert berthd.requests[-1][1] == "/v1/events?since=0"
+    assert cli.ok("service", "events", "-f", "--since", "1").stdout.splitlines() == want
+    assert berthd.requests[-1][1] == "/v1/events?since=1&follow=1"
+    berthd.fail[("GET", "/v1/events?since=0")] = (200, [b"{\"id\": 3}\n", b"oops\n"])
+    res = cli.fails("service", "events")
+    assert "not JSON" in res.stderr
 
 
 # --------------------------------------------------------------------------

@@ -40,16 +40,24 @@ static void print_event(json_t *ev)
 	fflush(stdout);
 }
 
+/* A line of newline-delimited events, or a whole JSON list of them:
+ * either is read, so berthd may answer a request without follow=1 in
+ * either form. */
 static int event_line(void *ctx, const char *line, size_t len, berr_t *err)
 {
 	json_error_t jerr;
-	json_t *ev;
+	json_t *ev, *one;
+	size_t i;
 
 	if (len == 0)
 		return 0;
 	if (!(ev = json_loadb(line, len, 0, &jerr)))
-		return err_set(err, EPROTO, "berthd's event stream: not JSON: %s", jerr.text);
-	print_event(ev);
+		return err_set(err, EPROTO, "berthd's events: not JSON: %s", jerr.text);
+	if (json_is_array(ev))
+		json_array_foreach(ev, i, one)
+			print_event(one);
+	else
+		print_event(ev);
 	json_decref(ev);
 	return 0;
 }
@@ -59,8 +67,6 @@ int svc_events(struct berth_globals *g, int argc, char **argv, berr_t *err)
 	bool follow = false;
 	int64_t since = 0;
 	char path[128];
-	json_t *list = NULL, *ev;
-	size_t i;
 	int c;
 
 	while ((c = img_getopt_anywhere(argc, argv, "f", opts)) != -1) {
@@ -76,12 +82,5 @@ int svc_events(struct berth_globals *g, int argc, char **argv, berr_t *err)
 	/* since=0: from the first event berthd kept */
 	snprintf(path, sizeof(path), "/v1/events?since=%lld%s", (long long)since,
 		 follow ? "&follow=1" : "");
-	if (follow)
-		return api_stream(g->run_root, path, event_line, NULL, err);
-	if (api_call(g->run_root, "GET", path, NULL, NULL, &list, err) < 0)
-		return -1;
-	json_array_foreach(list, i, ev)
-		print_event(ev);
-	json_decref(list);
-	return 0;
+	return api_stream(g->run_root, path, event_line, NULL, err);
 }
