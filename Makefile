@@ -128,10 +128,16 @@ $(BUILD)/berthd: $(DAEMON_OBJS) $(BUILD)/libberth.a
 $(BUILD)/berth-runtime: $(BUILD)/berth
 	ln -sf berth $@
 
+# The services CLI's pure parts (the API client's response reader, the
+# project name, scale's arguments) are tested from its objects.
+SVC_CLI_TEST_OBJS := $(addprefix $(BUILD)/obj/src/cli/service/,api_client.o project.o scale.o)
+$(BUILD)/tests/test_service_cli: $(SVC_CLI_TEST_OBJS)
+$(BUILD)/tests/test_service_cli: UNIT_OBJS := $(SVC_CLI_TEST_OBJS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libberth-registry.a $(BUILD)/libberth.a
 	@mkdir -p $(dir $@) $(BUILD)/obj/tests
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP -MF $(BUILD)/obj/tests/$*.d $< -o $@ $(LDFLAGS_ALL) \
-		$(BUILD)/libberth-registry.a $(BUILD)/libberth.a $(DYN_LDLIBS) -lcmocka
+		$(UNIT_OBJS) $(BUILD)/libberth-registry.a $(BUILD)/libberth.a $(DYN_LDLIBS) -lcmocka
 
 # Fuzz targets (libFuzzer, clang): make fuzz builds build-fuzz/fuzz_*;
 # tests/run runs each for a short time on its seed corpus.

@@ -14,6 +14,7 @@
 #include "cli/init.h"
 #include "cli/network/network.h"
 #include "cli/runtime/runtime.h"
+#include "cli/service/service.h"
 #include "cli/volume/volume.h"
 
 struct berth_verb {
@@ -72,6 +73,17 @@ static const struct berth_verb verbs[] = {
 	  "manage named volumes", vol_group, 1 },
 	{ "network", "network create|ls|rm|inspect ...",
 	  "manage container networks (see docs/berth-network.md)", cli_network, 1 },
+	{ "up", "up [-f FILE] [--no-build] [SERVICE...]",
+	  "deploy a Compose file's services through berthd (see docs/berth-service.md)", svc_up, 1 },
+	{ "down", "down [-f FILE] [SERVICE...]", "remove services from berthd", svc_down, 1 },
+	{ "deploy", "deploy SERVICE --image REF", "deploy a service's new image", svc_deploy, 1 },
+	{ "rollback", "rollback SERVICE [--to N]", "deploy a service's earlier revision again",
+	  svc_rollback, 1 },
+	{ "scale", "scale SERVICE=N...", "set services' replica counts", svc_scale, 1 },
+	{ "service", "service ls|ps|inspect|history|pause|resume|logs|events ...",
+	  "show and control berthd's services", svc_group, 1 },
+	{ "generate", "generate systemd [--root DIR] [--run-root DIR]",
+	  "print a systemd unit that runs berthd", svc_generate, 1 },
 };
 
 static void usage(FILE *out)

@@ -1,6 +1,8 @@
 #include "common/strv.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,4 +46,21 @@ int strv_push(char ***v, const char *s)
 	grown[n] = copy;
 	grown[n + 1] = NULL;
 	return 0;
+}
+
+int strv_pushf(char ***v, const char *fmt, ...)
+{
+	cleanup_free char *s = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		s = NULL; /* undefined after a failure */
+		errno = ENOMEM;
+		return -1;
+	}
+	return strv_push(v, s);
 }

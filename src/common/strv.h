@@ -14,4 +14,7 @@ bool strv_contains(char *const *v, const char *s);
 /* Append a copy of s; -1 (errno ENOMEM) when out of memory. */
 int strv_push(char ***v, const char *s);
 
+/* Append a formatted string (table cells); -1 (errno ENOMEM) likewise. */
+int strv_pushf(char ***v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

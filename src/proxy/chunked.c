@@ -1,7 +1,10 @@
-/* Chunked transfer coding (RFC 9112 7.1), framed but not decoded: the
- * proxy passes the bytes through and only needs to know where the body
- * ends, and to refuse a framing the backend could read differently. */
+/* Chunked transfer coding (RFC 9112 7.1).  The proxy passes the bytes
+ * through and only needs to know where the body ends, and to refuse a
+ * framing the backend could read differently; berth's API client
+ * (src/cli/service) decodes the same framing to read berthd's streams. */
 #include "proxy/http.h"
+
+#include <string.h>
 
 enum {
 	CH_SIZE,        /* hex digits of the chunk size */
@@ -95,8 +98,11 @@ static int step(struct http_chunked *c, char b, berr_t *err)
 	}
 }
 
-ssize_t http_chunked_feed(struct http_chunked *c, const char *p, size_t len,
-			  bool *done, berr_t *err)
+/* The framing loop of both: with out, each chunk's data bytes are also
+ * moved to out + *out_len (out may be p itself: data never moves ahead
+ * of the bytes still to be read). */
+static ssize_t feed(struct http_chunked *c, const char *p, size_t len, char *out,
+		    size_t *out_len, bool *done, berr_t *err)
 {
 	size_t i = 0;
 
@@ -105,6 +111,10 @@ ssize_t http_chunked_feed(struct http_chunked *c, const char *p, size_t len,
 		if (c->state == CH_DATA) {
 			size_t n = len - i < c->remaining ? len - i : (size_t)c->remaining;
 
+			if (out) {
+				memmove(out + *out_len, p + i, n);
+				*out_len += n;
+			}
 			c->remaining -= n;
 			i += n;
 			if (c->remaining == 0)
@@ -122,4 +132,17 @@ ssize_t http_chunked_feed(struct http_chunked *c, const char *p, size_t len,
 		}
 	}
 	return (ssize_t)i;
+}
+
+ssize_t http_chunked_feed(struct http_chunked *c, const char *p, size_t len,
+			  bool *done, berr_t *err)
+{
+	return feed(c, p, len, NULL, NULL, done, err);
+}
+
+ssize_t http_chunked_decode(struct http_chunked *c, char *p, size_t len, size_t *data_len,
+			    bool *done, berr_t *err)
+{
+	*data_len = 0;
+	return feed(c, p, len, p, data_len, done, err);
 }

@@ -75,4 +75,9 @@ struct http_chunked {
 ssize_t http_chunked_feed(struct http_chunked *c, const char *p, size_t len,
 			  bool *done, berr_t *err);
 
+/* The same, decoding in place: the data bytes of the len framed ones are
+ * moved to the start of p and counted in *data_len. */
+ssize_t http_chunked_decode(struct http_chunked *c, char *p, size_t len, size_t *data_len,
+			    bool *done, berr_t *err);
+
 #endif

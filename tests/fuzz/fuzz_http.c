@@ -1,9 +1,11 @@
 /* libFuzzer target for the proxy's HTTP parser: any input parsed as a
  * request, as a response and as a chunked body must either parse or fail
  * with one error line and a status to answer, never crash or overflow;
- * whatever it accepts stays inside the input. */
+ * whatever it accepts stays inside the input.  Chunked bodies are also
+ * decoded in place, as berth's API client reads berthd's streams. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proxy/http.h"
@@ -25,26 +27,33 @@ static void check_head(const struct http_head *h, size_t size)
 			__builtin_trap();
 }
 
-static void chunked(const char *p, size_t size)
+/* Framed (feed) or decoded in place (decode, on a copy: the API client's
+ * use), in pieces of 7 bytes, as reads may split it anywhere; decoding
+ * never yields more data than the bytes it took. */
+static void chunked(const char *p, size_t size, bool decode)
 {
 	struct http_chunked c = { 0 };
 	berr_t err = NULL;
 	bool done = false;
-	size_t off = 0;
+	size_t off = 0, data = 0;
+	char *copy = decode ? malloc(size + 1) : NULL;
 
-	/* in pieces of 7 bytes, as reads may split it anywhere */
+	if (copy)
+		memcpy(copy, p, size);
 	while (off < size && !done) {
 		size_t n = size - off < 7 ? size - off : 7;
-		ssize_t r = http_chunked_feed(&c, p + off, n, &done, &err);
+		ssize_t r = copy ? http_chunked_decode(&c, copy + off, n, &data, &done, &err)
+				 : http_chunked_feed(&c, p + off, n, &done, &err);
 
 		if (r < 0) {
 			check_failure(err, 400);
 			break;
 		}
-		if ((size_t)r > n || ((size_t)r < n && !done))
+		if ((size_t)r > n || ((size_t)r < n && !done) || data > (size_t)r)
 			__builtin_trap();
 		off += (size_t)r;
 	}
+	free(copy);
 	err_free(&err);
 }
 
@@ -67,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (r == 1)
 		check_head(&h, size);
 	err_free(&err);
-	chunked(p, size);
+	chunked(p, size, false);
+	chunked(p, size, true);
 	return 0;
 }

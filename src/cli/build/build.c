@@ -66,14 +66,21 @@ static int pull(void *ctx, const char *ref, char manifest[DIGEST_MAX], berr_t *e
 	return run_pull(ctx, ref, manifest, err);
 }
 
+void cli_build_opts(const struct berth_globals *g, struct cli_roots *roots, struct build_opts *o)
+{
+	*roots = (struct cli_roots){ .store = g->root, .run = g->run_root };
+	*o = (struct build_opts){ .store_root = g->root, .run_root = g->run_root,
+				  .pull = pull, .pull_ctx = roots };
+}
+
 int cli_build(struct berth_globals *g, int argc, char **argv, berr_t *err)
 {
-	struct cli_roots roots = { .store = g->root, .run = g->run_root };
-	struct build_flags f = { .o = { .store_root = g->root, .run_root = g->run_root,
-					.pull = pull, .pull_ctx = &roots } };
+	struct cli_roots roots;
+	struct build_flags f = { 0 };
 	char id[DIGEST_MAX], manifest[DIGEST_MAX];
 	int c, r = -1;
 
+	cli_build_opts(g, &roots, &f.o);
 	while ((c = img_getopt(argc, argv, "t:f:q", opts)) != -1)
 		if (flag(&f, c, argv, err) < 0)
 			goto out;

@@ -14,6 +14,7 @@
 #include "cli/image/image.h"
 #include "common/cleanup.h"
 #include "common/units.h"
+#include "container/log_follow.h"
 #include "container/log_reader.h"
 #include "container/status.h"
 
@@ -82,12 +83,20 @@ static void print_entry(const struct logs_flags *f, const struct log_entry *e)
 		fputc('\n', out);
 }
 
+static void print_line(void *ctx, const char *line, size_t len)
+{
+	const struct logs_flags *f = ctx;
+	struct log_entry e;
+
+	if (log_entry_parse(line, len, &e) == 0 && wanted(f, &e))
+		print_entry(f, &e);
+}
+
 /* Entries in buf[0..len) that pass the filters, the last tail of them;
  * returns how much of buf was whole lines (the rest is being written). */
 static size_t print_lines(const struct logs_flags *f, const char *buf, size_t len, int64_t tail)
 {
 	size_t skip = 0, done = 0;
-	struct log_entry e;
 
 	if (tail >= 0) {
 		int64_t total = 0;
@@ -98,80 +107,48 @@ static size_t print_lines(const struct logs_flags *f, const char *buf, size_t le
 	}
 	for (const char *p = buf, *nl; (nl = memchr(p, '\n', (size_t)(buf + len - p))); p = nl + 1) {
 		done = (size_t)(nl + 1 - buf);
-		if (skip) {
+		if (skip)
 			skip--;
-			continue;
-		}
-		if (log_entry_parse(p, (size_t)(nl - p), &e) == 0 && wanted(f, &e))
-			print_entry(f, &e);
+		else
+			print_line((void *)f, p, (size_t)(nl - p));
 	}
 	fflush(stdout);
 	fflush(stderr);
 	return done;
 }
 
-/* -f: what the monitor appends, across rotations (a new inode at the
- * path: the old file is read to its end first), until the monitor is gone
- * and everything is read. */
+/* -f: what the monitor appends until the monitor is gone and everything
+ * is read. */
 static int follow(struct berth_globals *g, const char *id, const char *dir,
 		  const struct logs_flags *f, off_t from, berr_t *err)
 {
-	char path[PATH_MAX + 32], buf[65536];
-	cleanup_close int fd = -1;
-	size_t have = 0;
-	struct stat at, now;
+	struct log_follow t;
 	struct timespec pause = { 0, FOLLOW_POLL_NS };
+	int r;
 
-	snprintf(path, sizeof(path), "%s/" LOG_NAME, dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &at) < 0 || lseek(fd, from, SEEK_SET) < 0)
-		return err_sys(err, "follow %s", path);
-	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - have);
-
-		if (n > 0) {
-			have += (size_t)n;
-			size_t used = print_lines(f, buf, have, -1);
-
-			memmove(buf, buf + used, have - used);
-			have -= used;
-			if (have == sizeof(buf))
-				have = 0; /* not an entry: no line is this long */
-			continue;
-		}
-		off_t pos = lseek(fd, 0, SEEK_CUR);
-
-		/* A single log file is truncated instead of rotated. */
-		if (fstat(fd, &now) == 0 && pos > now.st_size) {
-			lseek(fd, 0, SEEK_SET);
-			have = 0;
-			continue;
-		}
-		if (stat(path, &now) == 0 && now.st_ino != at.st_ino) {
-			/* What was appended before the rename is read first. */
-			if ((n = read(fd, buf + have, sizeof(buf) - have)) > 0) {
-				have += (size_t)n;
-				continue;
-			}
-			close(fd);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0 || fstat(fd, &at) < 0)
-				return err_sys(err, "follow %s", path);
-			continue;
-		}
+	if (log_follow_open(&t, dir, LOG_NAME, from, err) < 0)
+		return -1;
+	while ((r = log_follow_poll(&t, print_line, (void *)f, err)) >= 0) {
 		struct container_view v;
 
+		fflush(stdout);
+		fflush(stderr);
+		if (r > 0)
+			continue;
 		if (container_view_load(g->root, g->run_root, id, &v, err) < 0) {
 			container_view_clear(&v);
-			return -1;
+			r = -1;
+			break;
 		}
 		bool alive = v.monitor_alive;
 
 		container_view_clear(&v);
 		if (!alive)
-			return 0;
+			break;
 		nanosleep(&pause, NULL);
 	}
+	log_follow_close(&t);
+	return r < 0 ? -1 : 0;
 }
 
 static int parse(int argc, char **argv, struct logs_flags *f, berr_t *err)

@@ -10,14 +10,26 @@
 #include "common/cleanup.h"
 #include "image/store_internal.h"
 
-int img_getopt(int argc, char **argv, const char *shortopts,
-	       const struct option *longopts)
+static int getopt_mode(const char *mode, int argc, char **argv, const char *shortopts,
+		       const struct option *longopts)
 {
 	char opts[64];
 
-	snprintf(opts, sizeof(opts), "+:%s", shortopts);
+	snprintf(opts, sizeof(opts), "%s%s", mode, shortopts);
 	opterr = 0;
 	return getopt_long(argc, argv, opts, longopts, NULL);
+}
+
+int img_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	return getopt_mode("+:", argc, argv, shortopts, longopts);
+}
+
+int img_getopt_anywhere(int argc, char **argv, const char *shortopts,
+			const struct option *longopts)
+{
+	return getopt_mode(":", argc, argv, shortopts, longopts);
 }
 
 int img_bad_flag(const char *verb, int c, char **argv, berr_t *err)

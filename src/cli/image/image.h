@@ -48,6 +48,11 @@ int img_registry_run(const char *root, const char *run_root, int argc, char **ar
  * value as ':' (so the verb words the error). */
 int img_getopt(int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
+/* The same, flags also after operands (`berth deploy web --image x`,
+ * compose style).  glibc fixes the ordering at a process's first getopt
+ * call: berth runs one verb a process, so this must be the first. */
+int img_getopt_anywhere(int argc, char **argv, const char *shortopts,
+			const struct option *longopts);
 /* The error for what img_getopt returned when it is '?' or ':'. */
 int img_bad_flag(const char *verb, int c, char **argv, berr_t *err);
 
