@@ -1,7 +1,10 @@
 /* A new replica of a service's current revision: `berth run -d` with the
  * definition as docker run flags, on the bridge network (the proxy
  * reaches each replica at its own address), named <service>.<rev>.<n>
- * so that any berthd finds it again. */
+ * so that any berthd finds it again.  Replicas run with berth's init
+ * (--init): as pid 1 a program without a SIGTERM handler would ignore
+ * the stop signal and every retirement would wait out the grace period
+ * before its SIGKILL. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,7 +92,7 @@ int replica_argv(const struct berthd *d, const struct svc *s, const char *name, 
 	const struct service *def = &s->def;
 
 	if (argv_begin(d, v) < 0 ||
-	    argv_add(v, "run", "-d", "--name", name, "--network", "bridge", NULL) < 0 ||
+	    argv_add(v, "run", "-d", "--init", "--name", name, "--network", "bridge", NULL) < 0 ||
 	    restart_args(&def->restart, v) < 0 || limit_args(&def->limits, v) < 0 ||
 	    env_and_volume_args(def, v) < 0 ||
 	    argv_addf(v, "--stop-timeout=%lld", (long long)((def->stop_grace_ns + 999999999) / 1000000000)) < 0 ||

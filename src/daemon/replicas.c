@@ -16,6 +16,9 @@
 #include "daemon/probes.h"
 #include "network/network.h"
 
+/* The longest a `berth run -d` may take between its name and its record. */
+#define REPLICA_CREATE_NS (30ull * 1000000000)
+
 static bool digits(const char *s, size_t len, int64_t *out)
 {
 	int64_t v = 0;
@@ -89,7 +92,11 @@ static void replica_refresh(struct berthd *d, struct replica *r, json_t *attachm
 	berr_t err = NULL;
 
 	if (container_view_load(d->root, d->run_root, r->id, &v, &err) < 0) {
-		snprintf(r->status, sizeof(r->status), "unknown");
+		/* `berth run` reserves the name before it writes the record: a
+		 * replica being created is left alone, one whose record never
+		 * came is unknown (and removed). */
+		snprintf(r->status, sizeof(r->status), "%s",
+			 d->now_ns < r->first_seen_ns + REPLICA_CREATE_NS ? "creating" : "unknown");
 		err_free(&err);
 	} else {
 		snprintf(r->status, sizeof(r->status), "%s", v.status);

@@ -92,6 +92,9 @@ static void retire_step(struct berthd *d, struct svc *s, struct replica *r, bool
 		fprintf(stderr, "berthd: %s %s: %s\n", stop ? "stop" : "rm", r->name,
 			err ? err_msg(err) : "out of memory");
 		err_free(&err);
+		/* Tried again, from the stop, a second later. */
+		r->retire = RETIRE_DRAIN;
+		r->drain_until_ns = d->now_ns + 1000000000ull;
 	}
 }
 
@@ -121,8 +124,7 @@ void replica_job_ended(struct berthd *d, struct replica *r, int code)
 		r->retire = RETIRE_REMOVE;
 		retire_step(d, s, r, false);
 	} else if (r->retire == RETIRE_REMOVE && code != 0) {
-		/* Tried again, from the stop, a second later. */
-		r->retire = RETIRE_DRAIN;
+		r->retire = RETIRE_DRAIN; /* from the stop again */
 		r->drain_until_ns = d->now_ns + 1000000000ull;
 	}
 }

@@ -110,14 +110,19 @@ class Services(NetBerth):
     def __init__(self, tmp, ns):
         super().__init__(tmp, ns)
         self.berthd = None
+        self.groups = []
         self.image_ids = {}
 
     def start_berthd(self, *flags):
         log = open(self.store.parent / "berthd.log", "a")
+        # Its own process group: the berth children it has in flight
+        # (a `berth run -d` of a replica) are stopped with it at the end.
         self.berthd = subprocess.Popen(
             ["nsenter", f"--net=/run/netns/{self.ns}", str(BERTHD), "--root", str(self.store),
-             "--run-root", str(self.run_root), *flags], stdout=log, stderr=log)
+             "--run-root", str(self.run_root), *flags], stdout=log, stderr=log,
+            start_new_session=True)
         self.procs.append(self.berthd)
+        self.groups.append(self.berthd.pid)
         wait_for(lambda: self.sock.exists() and self.api_ok(), 10, "berthd's API")
 
     @property
@@ -222,8 +227,11 @@ def svc(tmp_path):
         b.start_berthd()
         yield b
     finally:
-        if b.berthd and b.berthd.poll() is None:
-            b.berthd.kill()
+        for group in b.groups:
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         pid = b.proxy_pid()
         if pid:
             try:
@@ -232,6 +240,21 @@ def svc(tmp_path):
                 pass
         net_cleanup(b)
     assert not Path(f"/run/netns/{ns}").exists()
+    assert processes_of(tmp_path) == [], "processes of the test outlived it"
+    assert str(tmp_path) not in Path("/proc/self/mountinfo").read_text()
+
+
+def processes_of(tmp_path):
+    """Processes whose command line names the test's directory (monitors
+    of replicas, berth-proxy, berthd)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(tmp_path) in (proc / "cmdline").read_text():
+                found.append(int(proc.name))
+        except OSError:
+            pass
+    return found
 
 
 def replica_names(s):
@@ -517,3 +540,51 @@ def test_depends_on_healthy_holds_the_first_start(svc):
     db_healthy = svc.log().index("db active")
     assert svc.log().index("app active") > db_healthy
     assert s["containers"][0]["name"].startswith("app.1.")
+
+
+def test_the_cli_drives_berthd(svc, tmp_path):
+    """berth up / deploy / service / scale / rollback / down against the
+    real berthd, from a Compose file with a build."""
+    proj = tmp_path / "proj"
+    (proj / "app").mkdir(parents=True)
+    (proj / "app" / "Dockerfile").write_text("FROM busybox:test\nENV VERSION=v1\n")
+    web = WEB  # no interpolation in berth (docs/berth-compose.md)
+    (proj / "compose.yaml").write_text(f"""
+name: shop
+services:
+  web:
+    build: ./app
+    command: ["sh", "-c", '{web}']
+    ports: ["{PORT}:80"]
+    healthcheck: {{x-berth-http: {{path: /health, port: 80}}, interval: 500ms}}
+    deploy: {{replicas: 2, update_config: {{monitor: 1s}}}}
+    tty: true
+""")
+
+    def cli(*args):
+        return subprocess.run(svc.argv(*args), capture_output=True, text=True, cwd=proj,
+                              timeout=120)
+    res = cli("up")
+    assert res.returncode == 0, res.stderr
+    assert "web: revision 1 deploying" in res.stdout
+    assert "tty" in res.stderr and "not supported" in res.stderr  # named, not dropped
+    svc.wait_healthy(2)
+    assert svc.get().startswith("200 v1 ")
+    assert "unchanged (revision 1)" in cli("up").stdout
+    svc.build("web:2", "v2")
+    assert cli("deploy", "web", "--image", "web:2").returncode == 0
+    svc.wait_healthy(2, revision=2)
+    assert svc.get().startswith("200 v2 ")
+    ls = cli("service", "ls").stdout
+    assert "web" in ls and "2/2" in ls
+    hist = cli("service", "history", "web").stdout.splitlines()
+    assert hist[1].split()[:3] == ["*", "2", "active"], hist
+    assert cli("rollback", "web").returncode == 0
+    svc.wait_healthy(2, revision=1)
+    assert svc.get().startswith("200 v1 ")
+    assert cli("scale", "web=1").returncode == 0
+    svc.wait_healthy(1)
+    ps = cli("service", "ps", "web").stdout.splitlines()
+    assert len(ps) == 2 and ps[1].startswith("web.1.")
+    assert cli("down").returncode == 0
+    wait_for(lambda: svc.api("GET", "/v1/services")[1] == [], 30, "service removed")
