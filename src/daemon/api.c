@@ -25,6 +25,7 @@ enum stream { STREAM_NONE, STREAM_EVENTS, STREAM_LOG };
 
 struct api_conn {
 	int fd;
+	uint64_t opened_ns;
 	bool tcp;       /* needs the bearer token */
 	char *in;
 	size_t in_len;
@@ -184,6 +185,8 @@ static const char *reason(int status)
 	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
 	case 409: return "Conflict";
 	case 413: return "Content Too Large";
 	case 431: return "Request Header Fields Too Large";
@@ -441,6 +444,7 @@ static void accept_one(struct berthd *d, int lfd, bool tcp)
 	}
 	c->fd = fd;
 	c->tcp = tcp;
+	c->opened_ns = berthd_now();
 	d->api->conns[slot] = c;
 	if (watch(d, fd, API_TAG_CONN | slot, EPOLLIN, EPOLL_CTL_ADD) < 0)
 		conn_close(d, slot);
@@ -464,12 +468,25 @@ void api_event(struct berthd *d, uint64_t tag, uint32_t events)
 		conn_readable(d, slot);
 }
 
-void api_feed_streams(struct berthd *d)
+void api_turn(struct berthd *d)
 {
 	for (size_t i = 0; d->api && i < API_MAX_CONNS; i++) {
 		struct api_conn *c = d->api->conns[i];
 
-		if (!c || c->stream == STREAM_NONE || c->out_len - c->out_off > (1u << 20))
+		if (!c)
+			continue;
+		if (c->stream == STREAM_NONE && !c->done &&
+		    d->now_ns > c->opened_ns + API_REQUEST_TIMEOUT_NS) {
+			/* A client that does not finish its request in time (a
+			 * slow or stuck one) does not keep a connection slot. */
+			api_reply_error(c, 408, "the request did not arrive within %llu s",
+					API_REQUEST_TIMEOUT_NS / 1000000000ull);
+			conn_flush(d, i);
+			if (d->api->conns[i])
+				conn_close(d, i);
+			continue;
+		}
+		if (c->stream == STREAM_NONE || c->out_len - c->out_off > (1u << 20))
 			continue;
 		if (c->stream == STREAM_EVENTS)
 			api_feed_events(d, c, &c->after_id);

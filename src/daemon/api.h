@@ -17,6 +17,8 @@
 #define API_MAX_HEAD (64u << 10)
 #define API_MAX_BODY (4u << 20)
 #define API_MAX_CONNS 256
+/* From a connection's accept to its whole request. */
+#define API_REQUEST_TIMEOUT_NS (10ull * 1000000000)
 
 struct api_conn;
 
@@ -29,8 +31,9 @@ void api_close(struct berthd *d);
 #define API_TAG_LISTEN 0x100000000ull
 #define API_TAG_CONN 0x200000000ull
 void api_event(struct berthd *d, uint64_t tag, uint32_t events);
-/* Streams get what is new. */
-void api_feed_streams(struct berthd *d);
+/* Once per turn: requests that did not arrive in time are answered 408
+ * and closed; streams get what is new. */
+void api_turn(struct berthd *d);
 
 /* For api_routes.c: the request and what to answer. */
 struct api_request {

@@ -65,6 +65,7 @@ struct svc {
 	int starting;         /* `berth run` children in flight */
 	int64_t next_n;
 	char *routes;         /* the proxy configuration last sent, JSON text */
+	unsigned routes_gen;  /* ... on this connection to the proxy */
 	uint64_t deploys, restarts;
 };
 

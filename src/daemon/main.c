@@ -190,7 +190,7 @@ static void turn(struct berthd *d)
 	}
 	probes_run(d);
 	supervise(d);
-	api_feed_streams(d);
+	api_turn(d);
 }
 
 /* systemd's readiness protocol, written by hand: one datagram. */

@@ -24,6 +24,7 @@
 struct proxy_client {
 	char sock[4200], bin[4200], log[4200], pidfile[4200];
 	int fd;
+	unsigned generation; /* connections made: a new one may be a new proxy */
 };
 
 static void proxy_exec(const struct proxy_client *pc)
@@ -79,7 +80,14 @@ static int try_connect(struct proxy_client *pc)
 	int r = unix_connect(pc->sock, "berth-proxy control socket", &pc->fd, &err);
 
 	err_free(&err);
+	if (r == 0)
+		pc->generation++;
 	return r;
+}
+
+unsigned proxy_client_generation(const struct proxy_client *pc)
+{
+	return pc->generation;
 }
 
 /* The proxy that runs, or a new one; up to 3 s for it to listen. */

@@ -14,6 +14,10 @@ int proxy_client_open(const char *run_root, const char *bin, struct proxy_client
 		      berr_t *err);
 void proxy_client_close(struct proxy_client *pc);
 
+/* Changes whenever the client connected anew: the proxy may be a new one
+ * (the old one crashed or was killed) that knows no listener. */
+unsigned proxy_client_generation(const struct proxy_client *pc);
+
 /* One request of docs/berth-proxy.md and its {"ok": true, ...} reply. */
 int proxy_client_call(struct proxy_client *pc, json_t *req, json_t **reply, berr_t *err);
 

@@ -73,8 +73,9 @@ static struct replica *replica_add(struct berthd *d, const char *id, const char 
 	memset(r, 0, sizeof(*r));
 	if (!(r->service = strdup(s->name)))
 		return NULL;
-	snprintf(r->id, sizeof(r->id), "%s", id);
-	snprintf(r->name, sizeof(r->name), "%s", name);
+	memcpy(r->id, id, CONTAINER_ID_LEN); /* checked: CONTAINER_ID_LEN long */
+	r->id[CONTAINER_ID_LEN] = '\0';
+	snprintf(r->name, sizeof(r->name), "%.*s", (int)sizeof(r->name) - 1, name);
 	r->rev = rev;
 	r->n = n;
 	r->first_seen_ns = d->now_ns;

@@ -93,8 +93,9 @@ void routes_push(struct berthd *d, struct svc *s)
 	json_t *sets = sets_of(d, s);
 	cleanup_free char *text = sets ? json_dumps(sets, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	berr_t err = NULL;
+	unsigned gen = proxy_client_generation(d->proxy);
 
-	if (!text || (s->routes && !strcmp(text, s->routes))) {
+	if (!text || (s->routes && gen == s->routes_gen && !strcmp(text, s->routes))) {
 		json_decref(sets);
 		return;
 	}
@@ -104,9 +105,10 @@ void routes_push(struct berthd *d, struct svc *s)
 		/* Sent again on the next turn. */
 		fprintf(stderr, "berthd: routes of %s: %s\n", s->name, err_msg(err));
 		err_free(&err);
-	} else {
+	} else if (gen == proxy_client_generation(d->proxy)) {
 		free(s->routes);
 		s->routes = take_ptr(text);
+		s->routes_gen = gen;
 	}
 	json_decref(old);
 	json_decref(sets);
@@ -139,4 +141,30 @@ bool routes_busy(struct berthd *d, const struct svc *s, const struct replica *r)
 		}
 	json_decref(reply);
 	return busy;
+}
+
+/* A proxy that died takes its listeners with it: asked for its stats once
+ * a second, a dead one is started again by the client (a new generation),
+ * and every service sends its routes again on its next turn. */
+void routes_watch(struct berthd *d)
+{
+	static uint64_t last_ns;
+	json_t *req, *reply = NULL;
+	berr_t err = NULL;
+
+	if (d->now_ns < last_ns + 1000000000ull)
+		return;
+	last_ns = d->now_ns;
+	unsigned gen = proxy_client_generation(d->proxy);
+
+	if (!(req = json_pack("{s:s}", "cmd", "stats")))
+		return;
+	if (proxy_client_call(d->proxy, req, &reply, &err) < 0) {
+		fprintf(stderr, "berthd: berth-proxy: %s\n", err_msg(err));
+		err_free(&err);
+	} else if (gen != proxy_client_generation(d->proxy)) {
+		berthd_event(d, NULL, "proxy", "the connection to berth-proxy was lost; connected again (a new proxy if it had ended), sending every route again");
+	}
+	json_decref(reply);
+	json_decref(req);
 }

@@ -7,6 +7,9 @@
 /* Send s's listeners and routed replicas to the proxy if they changed;
  * listeners s no longer has are removed. */
 void routes_push(struct berthd *d, struct svc *s);
+/* Check once a second that the proxy is there (a new one gets every
+ * route again). */
+void routes_watch(struct berthd *d);
 /* Whether the proxy has requests in flight on r. */
 bool routes_busy(struct berthd *d, const struct svc *s, const struct replica *r);
 

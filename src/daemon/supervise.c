@@ -270,6 +270,7 @@ static void svc_turn(struct berthd *d, struct svc *s)
 
 void supervise(struct berthd *d)
 {
+	routes_watch(d);
 	for (size_t i = 0; i < d->n_svcs; i++)
 		svc_turn(d, &d->svcs[i]);
 	svcs_finish_deletes(d);

@@ -87,6 +87,7 @@ static void carry_over(struct svc *to, struct svc *from, bool same_rev)
 	to->starting = from->starting;
 	to->next_n = from->next_n;
 	to->routes = take_ptr(from->routes);
+	to->routes_gen = from->routes_gen;
 	to->deploys = from->deploys;
 	to->restarts = from->restarts;
 	to->failures = from->failures;

@@ -588,3 +588,26 @@ services:
     assert len(ps) == 2 and ps[1].startswith("web.1.")
     assert cli("down").returncode == 0
     wait_for(lambda: svc.api("GET", "/v1/services")[1] == [], 30, "service removed")
+
+
+def test_a_killed_proxy_is_started_again_with_its_routes(svc):
+    svc.put(definition())
+    svc.wait_healthy(3)
+    old = svc.proxy_pid()
+    assert old
+    os.kill(old, signal.SIGKILL)
+    wait_for(lambda: svc.proxy_pid() not in (0, old), 10, "a new berth-proxy")
+    wait_for(lambda: svc.get().startswith("200 v1 "), 10, "the service through the new proxy")
+    assert "berth-proxy" in svc.log()
+
+
+def test_a_stuck_api_client_is_timed_out(svc):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(svc.sock))
+        s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")  # never finished
+        s.settimeout(20)
+        start = time.monotonic()
+        answer = s.recv(200)
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        assert 9 < time.monotonic() - start < 15
+    assert svc.api_ok()
