@@ -1,6 +1,5 @@
 /* Command lines of the berth binary as berthd runs it. */
 #include <stdarg.h>
-#include <stdio.h>
 
 #include "common/strv.h"
 #include "daemon/argv.h"
@@ -22,15 +21,4 @@ int argv_add(char ***v, ...)
 		r = strv_push(v, s);
 	va_end(ap);
 	return r;
-}
-
-int argv_addf(char ***v, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return strv_push(v, buf);
 }

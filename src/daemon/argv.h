@@ -8,6 +8,5 @@
 int argv_begin(const struct berthd *d, char ***v);
 /* Append the strings up to a NULL. */
 int argv_add(char ***v, ...) __attribute__((sentinel));
-int argv_addf(char ***v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -43,17 +43,17 @@ static int check_args(const struct svc *s, char ***v)
 	const struct svc_healthcheck *h = check_of(s);
 
 	if (argv_add(v, "healthcheck", NULL) < 0 ||
-	    argv_addf(v, "--timeout=%llums", (unsigned long long)(probe_timeout_ns(s) / 1000000)) < 0)
+	    strv_pushf(v, "--timeout=%llums", (unsigned long long)(probe_timeout_ns(s) / 1000000)) < 0)
 		return -1;
 	switch (h->kind) {
 	case SVC_CHECK_HTTP:
-		if (argv_add(v, "--http", h->http_path, NULL) < 0 || argv_addf(v, "--port=%u", h->port) < 0)
+		if (argv_add(v, "--http", h->http_path, NULL) < 0 || strv_pushf(v, "--port=%u", h->port) < 0)
 			return -1;
-		return h->http_status ? argv_addf(v, "--status=%d", h->http_status) : 0;
+		return h->http_status ? strv_pushf(v, "--status=%d", h->http_status) : 0;
 	case SVC_CHECK_TCP:
-		return argv_addf(v, "--tcp=%u", h->port);
+		return strv_pushf(v, "--tcp=%u", h->port);
 	case SVC_CHECK_NONE: /* a service with ports and no check: its first port answers */
-		return argv_addf(v, "--tcp=%u", s->def.ports[0].container_port);
+		return strv_pushf(v, "--tcp=%u", s->def.ports[0].container_port);
 	default:
 		return 0;
 	}

@@ -21,31 +21,31 @@ static int restart_args(const struct restart_policy *p, char ***v)
 	const char *mode = restart_mode_name(p->mode);
 
 	if ((p->mode == RESTART_ON_FAILURE && p->max_retries
-		     ? argv_addf(v, "--restart=on-failure:%u", p->max_retries)
-		     : argv_addf(v, "--restart=%s", mode)) < 0)
+		     ? strv_pushf(v, "--restart=on-failure:%u", p->max_retries)
+		     : strv_pushf(v, "--restart=%s", mode)) < 0)
 		return -1;
 	if (p->mode == RESTART_NO)
 		return 0;
-	return -(argv_addf(v, "--restart-delay=%llums", (unsigned long long)(p->delay_ns / NS_PER_MS)) < 0 ||
-		 argv_addf(v, "--restart-max-delay=%llums", (unsigned long long)(p->max_delay_ns / NS_PER_MS)) < 0 ||
-		 argv_addf(v, "--restart-multiplier=%g", p->multiplier) < 0 ||
-		 argv_addf(v, "--restart-reset-after=%llums", (unsigned long long)(p->reset_ns / NS_PER_MS)) < 0);
+	return -(strv_pushf(v, "--restart-delay=%llums", (unsigned long long)(p->delay_ns / NS_PER_MS)) < 0 ||
+		 strv_pushf(v, "--restart-max-delay=%llums", (unsigned long long)(p->max_delay_ns / NS_PER_MS)) < 0 ||
+		 strv_pushf(v, "--restart-multiplier=%g", p->multiplier) < 0 ||
+		 strv_pushf(v, "--restart-reset-after=%llums", (unsigned long long)(p->reset_ns / NS_PER_MS)) < 0);
 }
 
 static int limit_args(const struct svc_limits *l, char ***v)
 {
-	if (l->memory && argv_addf(v, "--memory=%lld", (long long)l->memory) < 0)
+	if (l->memory && strv_pushf(v, "--memory=%lld", (long long)l->memory) < 0)
 		return -1;
-	if (l->nano_cpus && argv_addf(v, "--cpus=%.3f", (double)l->nano_cpus / 1e9) < 0)
+	if (l->nano_cpus && strv_pushf(v, "--cpus=%.3f", (double)l->nano_cpus / 1e9) < 0)
 		return -1;
-	return l->pids ? argv_addf(v, "--pids-limit=%lld", (long long)l->pids) : 0;
+	return l->pids ? strv_pushf(v, "--pids-limit=%lld", (long long)l->pids) : 0;
 }
 
 static int env_and_volume_args(const struct service *def, char ***v)
 {
 	for (size_t i = 0; i < def->environment.n; i++)
 		if (argv_add(v, "-e", NULL) < 0 ||
-		    argv_addf(v, "%s=%s", def->environment.v[i].key, def->environment.v[i].value) < 0)
+		    strv_pushf(v, "%s=%s", def->environment.v[i].key, def->environment.v[i].value) < 0)
 			return -1;
 	for (size_t i = 0; i < def->n_volumes; i++) {
 		const struct svc_volume *vol = &def->volumes[i];
@@ -53,7 +53,7 @@ static int env_and_volume_args(const struct service *def, char ***v)
 		if (vol->type == SVC_VOLUME_ANONYMOUS)
 			continue; /* refused when the definition is deployed (deploy.c) */
 		if (argv_add(v, "-v", NULL) < 0 ||
-		    argv_addf(v, "%s:%s%s", vol->source, vol->target, vol->read_only ? ":ro" : "") < 0)
+		    strv_pushf(v, "%s:%s%s", vol->source, vol->target, vol->read_only ? ":ro" : "") < 0)
 			return -1;
 	}
 	return 0;
@@ -95,8 +95,8 @@ int replica_argv(const struct berthd *d, const struct svc *s, const char *name, 
 	    argv_add(v, "run", "-d", "--init", "--name", name, "--network", "bridge", NULL) < 0 ||
 	    restart_args(&def->restart, v) < 0 || limit_args(&def->limits, v) < 0 ||
 	    env_and_volume_args(def, v) < 0 ||
-	    argv_addf(v, "--stop-timeout=%lld", (long long)((def->stop_grace_ns + 999999999) / 1000000000)) < 0 ||
-	    (def->stop_signal && argv_addf(v, "--stop-signal=%d", def->stop_signal) < 0))
+	    strv_pushf(v, "--stop-timeout=%lld", (long long)((def->stop_grace_ns + 999999999) / 1000000000)) < 0 ||
+	    (def->stop_signal && strv_pushf(v, "--stop-signal=%d", def->stop_signal) < 0))
 		return -1;
 	return command_args(s, v);
 }

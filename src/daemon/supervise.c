@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/strv.h"
 #include "daemon/argv.h"
 #include "daemon/children.h"
 #include "daemon/plan.h"
@@ -85,7 +86,7 @@ static void retire_step(struct berthd *d, struct svc *s, struct replica *r, bool
 	int rc = argv_begin(d, &argv);
 
 	if (rc == 0)
-		rc = stop ? -(argv_add(&argv, "stop", "-t", NULL) < 0 || argv_addf(&argv, "%lld", grace) < 0)
+		rc = stop ? -(argv_add(&argv, "stop", "-t", NULL) < 0 || strv_pushf(&argv, "%lld", grace) < 0)
 			  : argv_add(&argv, "rm", "-f", NULL);
 	if (rc < 0 || argv_add(&argv, r->id, NULL) < 0 ||
 	    child_spawn(argv, CHILD_RETIRE, s->name, r->id, &r->job_pid, &err) < 0) {

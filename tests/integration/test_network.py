@@ -10,6 +10,7 @@ the namespace files and root filesystems one berth command mounts would be
 invisible to the next (the stale-attachment sweep, for one).
 """
 
+import contextlib
 import json
 import os
 import re
@@ -142,11 +143,13 @@ def cleanup(b: NetBerth):
     subprocess.run(["ip", "netns", "del", b.ns], capture_output=True)
 
 
-@pytest.fixture
-def net(tmp_path):
+@contextlib.contextmanager
+def netns_berth(tmp_path, cls=NetBerth, before_cleanup=lambda b: None):
+    """A berth of class cls in a new network namespace with busybox:test
+    imported; before_cleanup(b) stops what the test started on top."""
     ns = f"berth-t-{uuid.uuid4().hex[:8]}"
     subprocess.run(["ip", "netns", "add", ns], check=True)
-    b = NetBerth(tmp_path, ns)
+    b = cls(tmp_path, ns)
     try:
         b.inns("ip", "link", "set", "lo", "up")
         tar = tmp_path / "rootfs.tar"
@@ -155,8 +158,15 @@ def net(tmp_path):
         assert res.returncode == 0, res.stderr
         yield b
     finally:
+        before_cleanup(b)
         cleanup(b)
     assert not Path(f"/run/netns/{ns}").exists()
+
+
+@pytest.fixture
+def net(tmp_path):
+    with netns_berth(tmp_path) as b:
+        yield b
 
 
 def assert_released(b: NetBerth, network: str, cid: str):

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from conftest import wait_for
-from test_network import NetBerth, cleanup as net_cleanup, host_untouched  # noqa: F401
-from test_run import BERTH, busybox_tar
+from test_network import NetBerth, host_untouched, netns_berth  # noqa: F401
+from test_run import BERTH
 
 BERTHD = Path(BERTH).parent / "berthd"
 PORT = 8080
@@ -113,14 +113,14 @@ class Services(NetBerth):
         self.groups = []
         self.image_ids = {}
 
-    def start_berthd(self, *flags):
+    def start_berthd(self, *flags, env=None):
         log = open(self.store.parent / "berthd.log", "a")
         # Its own process group: the berth children it has in flight
         # (a `berth run -d` of a replica) are stopped with it at the end.
         self.berthd = subprocess.Popen(
             ["nsenter", f"--net=/run/netns/{self.ns}", str(BERTHD), "--root", str(self.store),
              "--run-root", str(self.run_root), *flags], stdout=log, stderr=log,
-            start_new_session=True)
+            start_new_session=True, env={**os.environ, **(env or {})})
         self.procs.append(self.berthd)
         self.groups.append(self.berthd.pid)
         wait_for(lambda: self.sock.exists() and self.api_ok(), 10, "berthd's API")
@@ -212,34 +212,28 @@ class Services(NetBerth):
             return 0
 
 
+def stop_berthd(b):
+    """berthd's process groups (with the berth children they had in
+    flight) and the proxy, by pid."""
+    for group in b.groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    pid = b.proxy_pid()
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 @pytest.fixture
 def svc(tmp_path):
-    ns = f"berth-t-{uuid.uuid4().hex[:8]}"
-    subprocess.run(["ip", "netns", "add", ns], check=True)
-    b = Services(tmp_path, ns)
-    try:
-        b.inns("ip", "link", "set", "lo", "up")
-        tar = tmp_path / "rootfs.tar"
-        busybox_tar(tar)
-        res = b("import", "--change", 'CMD ["sh"]', tar, "busybox:test")
-        assert res.returncode == 0, res.stderr
+    with netns_berth(tmp_path, Services, stop_berthd) as b:
         b.build("web:1", "v1")
         b.start_berthd()
         yield b
-    finally:
-        for group in b.groups:
-            try:
-                os.killpg(group, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        pid = b.proxy_pid()
-        if pid:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        net_cleanup(b)
-    assert not Path(f"/run/netns/{ns}").exists()
     assert processes_of(tmp_path) == [], "processes of the test outlived it"
     assert str(tmp_path) not in Path("/proc/self/mountinfo").read_text()
 
@@ -611,3 +605,18 @@ def test_a_stuck_api_client_is_timed_out(svc):
         assert answer.startswith(b"HTTP/1.1 408"), answer
         assert 9 < time.monotonic() - start < 15
     assert svc.api_ok()
+
+
+def test_ready_notification_for_systemd(svc, tmp_path):
+    """Type=notify: READY=1 on $NOTIFY_SOCKET once the API answers."""
+    svc.berthd.kill()
+    svc.berthd.wait()
+    path = tmp_path / "notify"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        s.bind(str(path))
+        s.settimeout(10)
+        svc.start_berthd(env={"NOTIFY_SOCKET": str(path)})
+        assert s.recv(100) == b"READY=1"
+    unit = svc("generate", "systemd").stdout
+    assert "Type=notify" in unit and "KillMode=process" in unit
+    assert f"{BERTHD} " in unit or "berthd" in unit
