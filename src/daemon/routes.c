@@ -43,9 +43,11 @@ static json_t *sets_of(struct berthd *d, const struct svc *s)
 		if (!p->host_port)
 			continue;
 		listen_addr(p, listen, sizeof(listen));
-		json_array_append_new(sets, json_pack("{s:s, s:s, s:s, s:o, s:I}", "cmd", "set", "listen",
-						      listen, "mode", "http", "backends",
-						      backends_of(d, s, p), "drain_timeout_ms",
+		json_array_append_new(sets, json_pack("{s:s, s:s, s:s, s:s, s:o, s:I}", "cmd", "set",
+						      "listen", listen, "mode",
+						      s->def.proxy.tcp ? "tcp" : "http", "balance",
+						      s->def.proxy.least_conn ? "least_conn" : "round_robin",
+						      "backends", backends_of(d, s, p), "drain_timeout_ms",
 						      (json_int_t)(s->def.stop_grace_ns / 1000000)));
 	}
 	return sets;

@@ -207,6 +207,37 @@ static int sv_backoff(struct dctx *c, const struct ynode *v, const char *path, v
 	return 0;
 }
 
+static int px_mode(struct dctx *c, const struct ynode *v, const char *path, void *obj)
+{
+	if (d_scalar(c, v, path) < 0)
+		return -1;
+	if (strcmp(v->str, "http") && strcmp(v->str, "tcp"))
+		return dbad(c, v, path, "\"%s\" is not http or tcp", v->str);
+	((struct svc_proxy *)obj)->tcp = !strcmp(v->str, "tcp");
+	return 0;
+}
+
+static int px_balance(struct dctx *c, const struct ynode *v, const char *path, void *obj)
+{
+	if (d_scalar(c, v, path) < 0)
+		return -1;
+	if (strcmp(v->str, "round_robin") && strcmp(v->str, "least_conn"))
+		return dbad(c, v, path, "\"%s\" is not round_robin or least_conn", v->str);
+	((struct svc_proxy *)obj)->least_conn = !strcmp(v->str, "least_conn");
+	return 0;
+}
+
+static const struct dfield proxy_fields[] = {
+	{ "mode", px_mode },
+	{ "balance", px_balance },
+	{ NULL, NULL },
+};
+
+static int sv_proxy(struct dctx *c, const struct ynode *v, const char *path, void *obj)
+{
+	return d_walk(c, v, path, proxy_fields, &((struct service *)obj)->proxy);
+}
+
 static int sv_stop_grace(struct dctx *c, const struct ynode *v, const char *path, void *obj)
 {
 	return d_duration(c, v, path, true, &((struct service *)obj)->stop_grace_ns);
@@ -296,6 +327,7 @@ static const struct dfield service_fields[] = {
 	{ "deploy", d_deploy },
 	{ "restart", sv_restart },
 	{ "x-berth-restart", sv_backoff },
+	{ "x-berth-proxy", sv_proxy },
 	{ "stop_grace_period", sv_stop_grace },
 	{ "stop_signal", sv_stop_signal },
 	{ "depends_on", sv_depends_on },

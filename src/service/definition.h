@@ -92,6 +92,12 @@ enum svc_dep_condition {
 	SVC_DEP_COMPLETED, /* service_completed_successfully */
 };
 
+/* x-berth-proxy: how berth-proxy serves the published ports. */
+struct svc_proxy {
+	bool tcp;        /* mode: tcp (bytes both ways) instead of http */
+	bool least_conn; /* balance: least_conn instead of round_robin */
+};
+
 struct svc_dep {
 	char *service;
 	enum svc_dep_condition condition;
@@ -117,6 +123,7 @@ struct service {
 	int replicas;
 	struct svc_limits limits;
 	struct svc_update update;
+	struct svc_proxy proxy;
 	struct restart_policy restart;
 	int64_t stop_grace_ns;
 	int stop_signal;

@@ -110,7 +110,7 @@ static json_t *deps_json(const struct service *s)
 
 json_t *service_to_json(const struct service *s)
 {
-	return json_pack("{s:s, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:i, s:o}",
+	return json_pack("{s:s, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:i, s:o, s:{s:s, s:s}}",
 			 "name", s->name, "image", s->image, "build", build_json(s->build), "command",
 			 strv_json(s->command, s->has_command), "entrypoint",
 			 strv_json(s->entrypoint, s->has_entrypoint), "environment",
@@ -118,7 +118,9 @@ json_t *service_to_json(const struct service *s)
 			 ports_json(s), "volumes", volumes_json(s), "healthcheck",
 			 health_json(&s->health), "deploy", deploy_json(s), "restart",
 			 restart_json(&s->restart), "stop_grace_period_ns", (json_int_t)s->stop_grace_ns,
-			 "stop_signal", s->stop_signal, "depends_on", deps_json(s));
+			 "stop_signal", s->stop_signal, "depends_on", deps_json(s), "proxy", "mode",
+			 s->proxy.tcp ? "tcp" : "http", "balance",
+			 s->proxy.least_conn ? "least_conn" : "round_robin");
 }
 
 char *service_json_dump(const struct service *s)
@@ -377,6 +379,30 @@ static int deps_from(json_t *j, const char *where, struct service *s, berr_t *er
 	return 0;
 }
 
+/* Absent in revisions stored before berth had it: the defaults. */
+static int proxy_from(json_t *j, const char *where, struct svc_proxy *px, berr_t *err)
+{
+	static const char *const modes[] = { "http", "tcp" };
+	static const char *const balances[] = { "round_robin", "least_conn" };
+	json_t *o = NULL;
+	struct jpath p;
+
+	if (jget_object(j, "proxy", where, false, &o, err) < 0)
+		return -1;
+	if (!o)
+		return 0;
+	jpath_key(&p, where, "proxy");
+	int mode = enum_index(json_string_value(json_object_get(o, "mode")), modes, 2);
+	int balance = enum_index(json_string_value(json_object_get(o, "balance")), balances, 2);
+
+	if (mode < 0 || balance < 0)
+		return err_set(err, EINVAL, "%s: expected mode http|tcp and balance round_robin|least_conn",
+			       p.buf);
+	px->tcp = mode == 1;
+	px->least_conn = balance == 1;
+	return 0;
+}
+
 static int fields_from(json_t *j, const char *where, struct service *s, berr_t *err)
 {
 	int64_t grace, sig;
@@ -389,6 +415,7 @@ static int fields_from(json_t *j, const char *where, struct service *s, berr_t *
 	    kvs_from(j, "labels", where, &s->labels, err) < 0 || lists_from(j, where, s, err) < 0 ||
 	    health_from(j, where, &s->health, err) < 0 || deploy_from(j, where, s, err) < 0 ||
 	    restart_from(j, where, &s->restart, err) < 0 || deps_from(j, where, s, err) < 0 ||
+	    proxy_from(j, where, &s->proxy, err) < 0 ||
 	    jget_int(j, "stop_grace_period_ns", where, 0, INT64_MAX, true, &grace, err) < 0 ||
 	    jget_int(j, "stop_signal", where, 1, 64, true, &sig, err) < 0)
 		return -1;

@@ -620,3 +620,23 @@ def test_ready_notification_for_systemd(svc, tmp_path):
     unit = svc("generate", "systemd").stdout
     assert "Type=notify" in unit and "KillMode=process" in unit
     assert f"{BERTHD} " in unit or "berthd" in unit
+
+
+def proxy_stats(svc):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(svc.run_root / "proxy.sock"))
+        s.sendall(b'{"cmd":"stats"}\n')
+        data = b""
+        while not data.endswith(b"\n"):
+            data += s.recv(65536)
+    return json.loads(data)
+
+
+def test_tcp_mode_and_least_connections(svc):
+    svc.put(definition(proxy={"mode": "tcp", "balance": "least_conn"}))
+    svc.wait_healthy(3)
+    assert svc.get().startswith("200 v1 ")
+    [listener] = proxy_stats(svc)["listeners"]
+    assert (listener["listen"], listener["mode"], listener["balance"]) == \
+        ("0.0.0.0:8080", "tcp", "least_conn")
+    assert len(listener["backends"]) == 3

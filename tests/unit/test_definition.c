@@ -308,6 +308,23 @@ static void test_restart(void **state)
 	assert_true(warned("services.a.x-berth-other: not supported"));
 }
 
+static void test_proxy_settings(void **state)
+{
+	const struct service *s = ok("services:\n  a:\n    image: x\n", "a");
+
+	(void)state;
+	assert_false(s->proxy.tcp);
+	assert_false(s->proxy.least_conn);
+	s = ok("services:\n  a:\n    image: x\n    x-berth-proxy: {mode: tcp, balance: least_conn}\n", "a");
+	assert_true(s->proxy.tcp);
+	assert_true(s->proxy.least_conn);
+	bad("services:\n  a:\n    image: x\n    x-berth-proxy: {mode: udp}\n",
+	    "compose.yaml:4: services.a.x-berth-proxy.mode: \"udp\" is not http or tcp");
+	bad("services:\n  a:\n    image: x\n    x-berth-proxy: {balance: random}\n",
+	    "\"random\" is not round_robin or least_conn");
+	bad("services:\n  a:\n    image: x\n    x-berth-proxy: tcp\n", "services.a.x-berth-proxy");
+}
+
 static void test_depends_on(void **state)
 {
 	const struct service *s = ok("services:\n  web:\n    image: x\n    depends_on:\n"
@@ -432,7 +449,8 @@ static void test_json_round_trip(void **state)
 			   "    deploy: {replicas: 2, resources: {limits: {memory: 64M, cpus: 1.5, pids: 9}},"
 			   " update_config: {order: stop-first, failure_action: pause, delay: 1s}}\n"
 			   "    restart: on-failure:4\n    x-berth-restart: {multiplier: 1.5}\n"
-			   "    stop_signal: SIGINT\n    depends_on: {db: {condition: service_healthy}}\n";
+			   "    stop_signal: SIGINT\n    depends_on: {db: {condition: service_healthy}}\n"
+			   "    x-berth-proxy: {mode: tcp, balance: least_conn}\n";
 	char *first = json_of(text, "a"), *second;
 	json_t *j = json_loads(first, 0, NULL);
 	struct service s;
@@ -478,6 +496,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_defaults),
+		cmocka_unit_test(test_proxy_settings),
 		cmocka_unit_test(test_command_forms),
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_environment),
