@@ -64,6 +64,7 @@ static json_t *svc_json(struct berthd *d, const struct svc *s, bool full)
 		json_object_set_new(j, "digests", json_loads(s->digests ? s->digests : "{}", 0, NULL));
 		json_object_set_new(j, "containers", containers);
 		json_object_set_new(j, "deleting", json_boolean(s->deleting));
+		json_object_set_new(j, "failure", s->failure ? json_string(s->failure) : json_null());
 	} else {
 		json_decref(containers);
 	}

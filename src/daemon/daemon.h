@@ -64,6 +64,7 @@ struct svc {
 	unsigned failures;    /* replacements in a row, for the backoff */
 	int starting;         /* `berth run` children in flight */
 	int64_t next_n;
+	char *failure;        /* why the last deploy failed (NULL: none since berthd started) */
 	char *routes;         /* the proxy configuration last sent, JSON text */
 	unsigned routes_gen;  /* ... on this connection to the proxy */
 	uint64_t deploys, restarts;

@@ -192,10 +192,12 @@ void svc_deploy_failed(struct berthd *d, struct svc *s, const char *replica, con
 	berr_t err = NULL;
 	int r;
 
-	if (!name)
+	char *failure = NULL;
+
+	if (!name || asprintf(&failure, "revision %lld: replica %s %s", (long long)failed, replica,
+			      why) < 0)
 		return;
-	berthd_event(d, name, "deploy-failed", "revision %lld: replica %s %s", (long long)failed,
-		     replica, why);
+	berthd_event(d, name, "deploy-failed", "%s", failure);
 	if (action == SVC_FAIL_ROLLBACK && can_rollback) {
 		r = svc_store_rollback(d->store, name, 0, &back, &err);
 		if (r == 0)
@@ -212,4 +214,9 @@ void svc_deploy_failed(struct berthd *d, struct svc *s, const char *replica, con
 		fprintf(stderr, "berthd: %s: %s\n", name, err_msg(err));
 		err_free(&err);
 	}
+	if ((s = svc_find(d, name))) {
+		free(s->failure);
+		s->failure = take_ptr(failure);
+	}
+	free(failure);
 }

@@ -106,7 +106,7 @@ static void rolling(const struct plan_service *s, const struct plan_replica *r, 
 	int room = s->replicas - c.cur_alive;
 
 	if (s->order == PLAN_STOP_FIRST) {
-		if (in_flight == 0 && s->batch_ready && room > 0) {
+		if (in_flight == 0 && s->batch_ready && s->start_ready && room > 0) {
 			int k = min_int(s->parallelism, c.old_alive);
 
 			retire_some(r, n, p->retire, k, true, is_old, s);
@@ -114,7 +114,7 @@ static void rolling(const struct plan_service *s, const struct plan_replica *r, 
 			if (p->start < 0)
 				p->start = 0;
 		}
-	} else if (in_flight == 0 && s->batch_ready) {
+	} else if (in_flight == 0 && s->batch_ready && s->start_ready) {
 		p->start = min_int(room, s->parallelism);
 	}
 	/* Old replicas beyond what the new healthy ones leave to serve. */
@@ -159,11 +159,13 @@ void plan_service(const struct plan_service *s, const struct plan_replica *r, si
 	memset(p->retire, 0, n * sizeof(*p->retire));
 	if (!s->paused) {
 		for (size_t i = 0; i < n; i++) {
+			/* A new replica that ended fails the deploy before it is
+			 * cleared away: replacing it would try the same again. */
+			if (s->pending && is_cur_failed(s, &r[i]) && !r[i].retiring &&
+			    p->failed_at == n)
+				p->failed_at = i;
 			if (!r[i].retiring && r[i].life == PLAN_DOWN)
 				p->retire[i] = true;
-			else if (s->pending && is_cur_failed(s, &r[i]) && !r[i].retiring &&
-				 p->failed_at == n)
-				p->failed_at = i;
 		}
 		if (p->failed_at < n) {
 			p->verdict = PLAN_FAILED;

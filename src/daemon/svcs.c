@@ -28,6 +28,7 @@ static void svc_clear(struct svc *s)
 	service_clear(&s->def);
 	free(s->digests);
 	free(s->routes);
+	free(s->failure);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -87,6 +88,7 @@ static void carry_over(struct svc *to, struct svc *from, bool same_rev)
 	to->starting = from->starting;
 	to->next_n = from->next_n;
 	to->routes = take_ptr(from->routes);
+	to->failure = take_ptr(from->failure);
 	to->routes_gen = from->routes_gen;
 	to->deploys = from->deploys;
 	to->restarts = from->restarts;

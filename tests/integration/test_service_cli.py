@@ -37,6 +37,7 @@ class FakeBerthd:
         self.fail = {}
         self.events = []
         self.events_streamed = False
+        self.deploy_fails = None  # a failure message: berthd rolls deploys back
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -100,7 +101,8 @@ class FakeBerthd:
 
     def summary(self, name):
         s = self.services[name]
-        return {"name": name, "revision": s["revision"], "status": "active",
+        return {"name": name, "revision": s["revision"], "status": s.get("status", "active"),
+                "failure": s.get("failure"),
                 "paused": s.get("paused", False), "replicas": s.get("replicas", 1),
                 "running": 1, "healthy": s.get("healthy", 1),
                 "image": s["definition"]["image"], "ports": s.get("ports", [])}
@@ -135,9 +137,14 @@ class FakeBerthd:
             return 200, s.get("history", [])
         if action == "/deploy":
             s["revision"] += 1
-            return 200, {"name": name, "revision": s["revision"], "changed": True}
+            rev = s["revision"]
+            if self.deploy_fails:  # berthd rolls it back by itself
+                s["revision"] -= 1
+                s["failure"] = self.deploy_fails
+            return 200, {"name": name, "revision": rev, "changed": True}
         if action == "/rollback":
-            return 200, {"name": name, "revision": body.get("to", s["revision"] - 1)}
+            s["revision"] = body.get("to", s["revision"] - 1)
+            return 200, {"name": name, "revision": s["revision"]}
         if action == "/scale":
             s["replicas"] = body["replicas"]
             return 200, {"name": name, "replicas": body["replicas"]}
@@ -358,7 +365,7 @@ def test_server_errors_are_printed(cli, berthd):
 def test_deploy_rollback(cli, berthd):
     write(cli, APP)
     cli.ok("up")
-    res = cli.ok("deploy", "web", "--image", "bb")
+    res = cli.ok("deploy", "-d", "web", "--image", "bb")
     assert res.stdout == "web: revision 2 deploying\n"
     assert berthd.sent()[-1] == ("POST", "/v1/services/web/deploy",
                                  {"image": "bb", "digest": cli.image_id("bb")})
@@ -367,17 +374,37 @@ def test_deploy_rollback(cli, berthd):
     assert "nope:2" in res.stderr
     cli.fails("deploy", "web")
     assert len(berthd.requests) == n
-    res = cli.ok("rollback", "web")
+    res = cli.ok("rollback", "-d", "web")
     assert res.stdout == "web: rolling back to revision 1\n"
     assert berthd.sent()[-1] == ("POST", "/v1/services/web/rollback", {})
     cli.ok("rollback", "web", "--to", "1")
-    assert berthd.sent()[-1][2] == {"to": 1}
+    assert berthd.sent("POST")[-1][2] == {"to": 1}  # then it waits (GETs)
     cli.fails("rollback", "web", "--to", "zero")
     berthd.fail[("POST", "/v1/services/web/rollback")] = (409, {"message": "nothing to roll back to"})
     res = cli.fails("rollback", "web")
     assert res.stderr.strip() == "berth: web: nothing to roll back to"
     res = cli.fails("deploy", "ghost", "--image", "bb")
     assert "no such service: ghost" in res.stderr
+
+
+def test_deploy_waits_for_the_outcome(cli, berthd):
+    write(cli, APP)
+    cli.ok("up")
+    res = cli.ok("deploy", "web", "--image", "bb")
+    assert res.stdout.splitlines() == ["web: revision 2 deploying",
+                                       "web: revision 2 is active (1/1 healthy)"]
+    # berthd rolled the new revision back: the deploy fails and says why
+    berthd.deploy_fails = "revision 3: replica web.3.4 turned unhealthy"
+    res = cli.fails("deploy", "web", "--image", "bb")
+    assert res.stdout == "web: revision 3 deploying\n"
+    assert res.stderr.strip() == ("berth: web: revision 3: replica web.3.4 turned unhealthy; "
+                                  "rolled back to revision 2")
+    # a first revision that failed has nowhere to go back to
+    berthd.deploy_fails = None
+    berthd.services["web"]["status"] = "failed"
+    berthd.services["web"]["failure"] = "revision 4: replica web.4.5 ended before it was healthy"
+    res = cli.fails("deploy", "web", "--image", "bb")
+    assert "no earlier revision to roll back to" in res.stderr
 
 
 def test_scale_checks_every_argument_first(cli, berthd):

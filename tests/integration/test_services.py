@@ -576,6 +576,15 @@ services:
     assert cli("rollback", "web").returncode == 0
     svc.wait_healthy(2, revision=1)
     assert svc.get().startswith("200 v1 ")
+    # an image that cannot serve: berth deploy waits, says berthd rolled it back, exits 1
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "Dockerfile").write_text("FROM busybox:test\nRUN touch /www\n")  # mkdir fails
+    assert svc("build", "-q", "-t", "web:broken", broken).returncode == 0
+    res = cli("deploy", "web", "--image", "web:broken")
+    assert res.returncode == 1, res
+    assert "ended before it was healthy; rolled back to revision 1" in res.stderr, res.stderr
+    assert svc.get().startswith("200 v1 ")
     assert cli("scale", "web=1").returncode == 0
     svc.wait_healthy(1)
     ps = cli("service", "ps", "web").stdout.splitlines()

@@ -151,6 +151,10 @@ static void test_parallelism_and_delay(void **state)
 	assert_int_equal(decide(&s, "hhhhSH").start, 0);
 	s.batch_ready = false;
 	assert_int_equal(decide(&s, "hhHH").start, 0);
+	/* the replacement backoff holds an upgrade's starts back too */
+	s.batch_ready = true;
+	s.start_ready = false;
+	assert_int_equal(decide(&s, "hhhh").start, 0);
 	assert_string_equal(decide(&s, "hhhhHH").retired, "110000");
 }
 
@@ -179,6 +183,20 @@ static void test_old_unrouted_replicas_go_at_once(void **state)
 	assert_int_equal(o.start, 1);
 }
 
+static void r_crashed_fails(const struct plan_service *s)
+{
+	struct plan_replica r[2] = { { .rev = 1, .n = 1, .life = PLAN_UP, .running = true,
+				       .health = HEALTH_HEALTHY },
+				     { .rev = 2, .n = 2, .life = PLAN_DOWN, .failed = true } };
+	bool retire[2], route[2];
+	struct plan p = { .retire = retire, .route = route };
+
+	plan_service(s, r, 2, &p);
+	assert_int_equal(p.verdict, PLAN_FAILED);
+	assert_int_equal(p.failed_at, 1);
+	assert_int_equal(p.start, 0);
+}
+
 static void test_failed_new_replica_fails_the_deploy(void **state)
 {
 	(void)state;
@@ -190,6 +208,9 @@ static void test_failed_new_replica_fails_the_deploy(void **state)
 	assert_int_equal(o.start, 0);
 	assert_string_equal(o.retired, "0000");
 	assert_string_equal(o.routed, "1110");
+	/* a new replica that crashed (down, never healthy) fails it too, and
+	 * is not merely cleared away and started again */
+	r_crashed_fails(&s);
 	/* the same replica of an active revision is only replaced */
 	s.pending = false;
 	o = decide(&s, "hhhU");

@@ -43,6 +43,11 @@ int svc_image_id(const struct berth_globals *g, const char *service, const char 
  * {"name", "revision", "changed"} reply. */
 void svc_print_revision(const char *name, json_t *reply);
 
+/* Until revision rev of name is active (0), or berthd rolled it back,
+ * paused it or marked it failed (-1, saying why), or timeout_s passed. */
+int svc_await(const struct berth_globals *g, const char *name, int64_t rev, int64_t timeout_s,
+	      berr_t *err);
+
 /* "NAME=N" of `berth scale`: the name (malloc'd) and N in 0..1000. */
 int svc_parse_scale(const char *arg, char **name, int *replicas, berr_t *err);
 
