@@ -40,7 +40,8 @@ enum state {
 };
 
 struct session {
-	struct watch cw, bw; /* client, backend (fd -1: none) */
+	struct watch cw;     /* the client */
+	struct upconn *bc;   /* the backend connection, or NULL */
 	struct session *prev, *next;
 	struct listener *l;
 	struct proxy *px;
@@ -102,20 +103,12 @@ static void count_status(struct listener *l, int status)
 /* Let go of the backend connection: back to the pool when keep is set. */
 static void detach_backend(struct session *s, bool keep)
 {
-	if (s->bw.fd >= 0) {
-		berr_t err = NULL;
-
-		/* unregistered before the pool registers it as its own */
-		if (watch_set(s->px, &s->bw, 0, &err) < 0) {
-			err_free(&err);
-			keep = false;
-		}
+	if (s->bc) {
 		if (keep)
-			backend_release(s->b, s->bw.fd);
+			backend_release(s->bc);
 		else
-			close(s->bw.fd);
-		s->bw.fd = -1;
-		s->bw.events = 0;
+			upconn_close(s->px, s->bc);
+		s->bc = NULL;
 	}
 	if (s->b)
 		backend_put(s->b);
@@ -145,28 +138,32 @@ static int fail_request(struct session *s, int status)
 	return 1;
 }
 
+static void on_backend(struct watch *w, uint32_t events);
+
 /* Connect s to backend b (a pooled connection unless fresh). */
 static int attach_backend(struct session *s, struct backend *b, bool fresh)
 {
 	berr_t err = NULL;
-	int fd;
+	struct upconn *u;
 
 	if (fresh) {
 		/* a stale pooled connection failed: do not take another */
 		struct upconn *idle = b->idle;
 
 		b->idle = NULL;
-		int r = backend_connect(b, &fd, &s->reused, &err);
+		int r = backend_connect(b, &u, &s->reused, &err);
 
 		b->idle = idle;
 		if (r < 0)
 			goto failed;
-	} else if (backend_connect(b, &fd, &s->reused, &err) < 0) {
+	} else if (backend_connect(b, &u, &s->reused, &err) < 0) {
 		goto failed;
 	}
+	u->owner = s;
+	u->w.on_event = on_backend;
 	s->b = b;
 	b->active++;
-	s->bw.fd = fd;
+	s->bc = u;
 	s->connecting = !s->reused;
 	s->attempts++;
 	return 0;
@@ -436,8 +433,8 @@ static int advance_tunnel(struct session *s)
 {
 	if (s->connecting)
 		return 0;
-	if (s->client_eof && buf_len(&s->cin) == 0 && !s->backend_shut && s->bw.fd >= 0) {
-		shutdown(s->bw.fd, SHUT_WR);
+	if (s->client_eof && buf_len(&s->cin) == 0 && !s->backend_shut && s->bc) {
+		shutdown(s->bc->w.fd, SHUT_WR);
 		s->backend_shut = true;
 	}
 	if (s->backend_eof && buf_len(&s->bin) == 0 && buf_len(&s->cout) == 0)
@@ -491,8 +488,8 @@ static int flush(struct session *s)
 	c = write_some(buf_len(&s->cout) || !tunnel ? &s->cout : &s->bin, s->cw.fd);
 	if (c < 0)
 		return -1;
-	if (s->bw.fd >= 0 && !s->connecting) {
-		b = write_some(buf_len(&s->bout) || !tunnel ? &s->bout : &s->cin, s->bw.fd);
+	if (s->bc && !s->connecting) {
+		b = write_some(buf_len(&s->bout) || !tunnel ? &s->bout : &s->cin, s->bc->w.fd);
 		if (b < 0)
 			return s->st == S_PROXY ? backend_broken(s) : -1;
 	}
@@ -509,25 +506,29 @@ static void update_events(struct session *s)
 		ce |= EPOLLIN;
 	if (buf_len(&s->cout) || (tunnel && buf_len(&s->bin)))
 		ce |= EPOLLOUT;
-	if (s->bw.fd >= 0) {
+	if (s->bc) {
 		if (!s->connecting && !s->backend_eof && buf_room(&s->bin))
 			be |= EPOLLIN;
 		if (s->connecting || buf_len(&s->bout) || (tunnel && buf_len(&s->cin)))
 			be |= EPOLLOUT;
-		watch_set(s->px, &s->bw, be, &err);
+		watch_set(s->px, &s->bc->w, be, &err);
 	}
 	watch_set(s->px, &s->cw, ce, &err);
 	err_free(&err);
 }
 
+/* advance() as far as it goes before each flush(): a response head and
+ * the body behind it leave in one send, one segment, not two. */
 static int run(struct session *s)
 {
 	int a, f;
 
 	do {
-		if ((a = advance(s)) < 0 || (f = flush(s)) < 0)
+		while ((a = advance(s)) > 0)
+			;
+		if (a < 0 || (f = flush(s)) < 0)
 			return -1;
-	} while (a > 0 || f > 0);
+	} while (f > 0);
 	update_events(s);
 	return 0;
 }
@@ -594,7 +595,7 @@ static int connect_result(int fd)
 static int backend_event(struct session *s, uint32_t events)
 {
 	if (s->connecting) {
-		int r = connect_result(s->bw.fd);
+		int r = connect_result(s->bc->w.fd);
 
 		if (r < 0)
 			return retry_elsewhere(s);
@@ -604,7 +605,7 @@ static int backend_event(struct session *s, uint32_t events)
 		return 0;
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		if (!buf_room(&s->bin) || read_side(&s->bin, s->bw.fd, &s->backend_eof) < 0)
+		if (!buf_room(&s->bin) || read_side(&s->bin, s->bc->w.fd, &s->backend_eof) < 0)
 			return s->st == S_PROXY ? backend_broken(s) : -1;
 		set_deadline(s, s->st == S_TUNNEL ? s->px->opts.tunnel_timeout_ms
 						  : s->px->opts.backend_timeout_ms);
@@ -614,7 +615,7 @@ static int backend_event(struct session *s, uint32_t events)
 
 static void on_backend(struct watch *w, uint32_t events)
 {
-	struct session *s = container_of(w, struct session, bw);
+	struct session *s = container_of(w, struct upconn, w)->owner;
 
 	if (backend_event(s, events) < 0 || run(s) < 0)
 		session_free(s);
@@ -678,7 +679,6 @@ void session_start(struct listener *l, int fd, const struct sockaddr_storage *pe
 		return;
 	}
 	s->cw = (struct watch){ .fd = fd, .on_event = on_client };
-	s->bw = (struct watch){ .fd = -1, .on_event = on_backend };
 	s->l = l;
 	s->px = px;
 	s->peer = *peer;
