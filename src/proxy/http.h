@@ -38,12 +38,13 @@ struct http_head {
 	struct http_span method, target; /* requests */
 	int status;            /* responses: its code; errors: the code to answer */
 	int minor;             /* HTTP/1.<minor> */
-	size_t nheaders;
-	struct http_header headers[HTTP_MAX_HEADERS];
 	enum http_body body;
 	uint64_t content_length;
 	bool keep_alive;
 	bool upgrade;          /* Connection: upgrade with an Upgrade header */
+	size_t nheaders;
+	/* last: the parser zeroes what is before it, not its 1.6 KB */
+	struct http_header headers[HTTP_MAX_HEADERS];
 };
 
 /* Parse the request head at the start of buf (len bytes read so far, at

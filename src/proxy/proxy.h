@@ -40,7 +40,8 @@ struct proxy {
 	struct ipcount *ips;
 };
 
-/* Microseconds on the monotonic clock. */
+/* Microseconds on the monotonic clock when the loop's current batch of
+ * events arrived. */
 int64_t now_us(void);
 
 /* Register, change or remove the events of a watch. */
