@@ -137,11 +137,6 @@ static int parse_header(const char *buf, size_t off, size_t len, int bad,
 	return 0;
 }
 
-bool http_header_is(const char *buf, const struct http_header *h, const char *name)
-{
-	return strlen(name) == h->name.len && !strncasecmp(buf + h->name.off, name, h->name.len);
-}
-
 static bool value_is(const char *buf, struct http_span v, const char *s)
 {
 	return strlen(s) == v.len && !strncasecmp(buf + v.off, s, v.len);

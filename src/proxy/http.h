@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -59,8 +61,13 @@ int http_parse_request(const char *buf, size_t len, size_t max,
 int http_parse_response(const char *buf, size_t len, size_t max, bool method_head,
 			struct http_head *head, berr_t *err);
 
-/* Whether header h of a head parsed from buf is named name (any case). */
-bool http_header_is(const char *buf, const struct http_header *h, const char *name);
+/* Whether header h of a head parsed from buf is named name (any case).
+ * Inline: its callers pass literals, whose strlen is then folded. */
+static inline bool http_header_is(const char *buf, const struct http_header *h,
+				  const char *name)
+{
+	return strlen(name) == h->name.len && !strncasecmp(buf + h->name.off, name, h->name.len);
+}
 
 /* Framing of a chunked body passed through unchanged. */
 struct http_chunked {

@@ -64,8 +64,9 @@ struct session {
 	uint64_t req_left;
 	struct http_chunked req_ch;
 	bool req_done;
-	char *replay; /* its head, to resend on a fresh connection */
-	size_t replay_len;
+	char *replay;      /* its head, to resend on a fresh connection */
+	size_t replay_len; /* 0: none */
+	size_t replay_cap; /* kept from request to request: no malloc each */
 
 	/* its response */
 	bool resp_started, resp_done, backend_keep_alive;
@@ -115,8 +116,7 @@ static void detach_backend(struct session *s, bool keep)
 	s->b = NULL;
 	buf_consume(&s->bin, buf_len(&s->bin));
 	buf_consume(&s->bout, buf_len(&s->bout));
-	free(s->replay);
-	s->replay = NULL;
+	s->replay_len = 0;
 	s->backend_eof = s->backend_shut = false;
 }
 
@@ -214,20 +214,17 @@ static int retry_elsewhere(struct session *s)
 static int replay(struct session *s)
 {
 	struct backend *b = s->b;
-	char *head = s->replay;
 	size_t n = s->replay_len;
 	int r;
 
-	s->replay = NULL;
 	b->active++; /* kept while its connection is replaced */
 	detach_backend(s, false);
 	r = attach_backend(s, b, true);
 	backend_put(b);
-	if (r == 0 && buf_append(&s->bout, head, n)) {
-		s->replay = head;
+	if (r == 0 && buf_append(&s->bout, s->replay, n)) {
+		s->replay_len = n;
 		return 1;
 	}
-	free(head);
 	return fail_request(s, 502);
 }
 
@@ -236,11 +233,29 @@ static int backend_broken(struct session *s)
 {
 	if (s->connecting)
 		return retry_elsewhere(s);
-	if (s->reused && !s->resp_started && buf_len(&s->bin) == 0 && s->replay &&
+	if (s->reused && !s->resp_started && buf_len(&s->bin) == 0 && s->replay_len &&
 	    s->attempts < 3)
 		return replay(s);
 	backend_failed(s->b);
 	return s->l->mode == MODE_TCP ? -1 : fail_request(s, 502);
+}
+
+/* Keep the forwarded head of a request without a body, for replay();
+ * without memory it just cannot be replayed. */
+static void keep_replay(struct session *s)
+{
+	size_t n = buf_len(&s->bout);
+
+	if (n > s->replay_cap) {
+		char *p = realloc(s->replay, n);
+
+		if (!p)
+			return;
+		s->replay = p;
+		s->replay_cap = n;
+	}
+	memcpy(s->replay, buf_head(&s->bout), n);
+	s->replay_len = n;
 }
 
 /* A complete request head: forward it to a backend. */
@@ -261,10 +276,8 @@ static int start_request(struct session *s, const struct http_head *h)
 	s->attempts = 0;
 	if (!rewrite_request(p, h, s->ip, &s->bout))
 		return fail_request(s, 431);
-	if (s->req_done && (s->replay = malloc(buf_len(&s->bout)))) {
-		s->replay_len = buf_len(&s->bout);
-		memcpy(s->replay, buf_head(&s->bout), s->replay_len);
-	}
+	if (s->req_done)
+		keep_replay(s);
 	buf_consume(&s->cin, h->start + h->len);
 	s->st = S_PROXY;
 	s->req_started_us = now_us();
@@ -550,6 +563,7 @@ static void session_free(struct session *s)
 	buf_free(&s->cout);
 	buf_free(&s->bin);
 	buf_free(&s->bout);
+	free(s->replay);
 	watch_free(&s->cw, s);
 	listener_put(l);
 }
