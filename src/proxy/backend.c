@@ -95,7 +95,14 @@ struct backend *backend_pick(struct listener *l, const struct backend *skip)
 	return NULL;
 }
 
-static void upconn_free(struct backend *b, struct upconn *u)
+void upconn_close(struct proxy *px, struct upconn *u)
+{
+	watch_close(px, &u->w);
+	watch_free(&u->w, u);
+}
+
+/* Unlink an idle u from its backend's pool and close it. */
+static void drop_idle(struct backend *b, struct upconn *u)
 {
 	struct upconn **p = &b->idle;
 
@@ -103,36 +110,24 @@ static void upconn_free(struct backend *b, struct upconn *u)
 		p = &(*p)->next;
 	*p = u->next;
 	b->idle_count--;
-	watch_close(b->l->px, &u->w);
-	watch_free(&u->w, u);
+	upconn_close(b->l->px, u);
 }
 
-static void upconn_event(struct watch *w, uint32_t events)
+static void idle_event(struct watch *w, uint32_t events)
 {
 	struct upconn *u = (struct upconn *)w;
 
-	upconn_free(u->b, u);
+	drop_idle(u->b, u);
 }
 
-int backend_connect(struct backend *b, int *fd, bool *reused, berr_t *err)
+/* A new connection to b, its non-blocking connect under way. */
+static int upconn_new(struct backend *b, struct upconn **out, berr_t *err)
 {
-	struct upconn *u = b->idle;
+	cleanup_free struct upconn *u = calloc(1, sizeof(*u));
 	int one = 1;
 
-	if (u) {
-		b->idle = u->next;
-		b->idle_count--;
-		if (watch_set(b->l->px, &u->w, 0, err) < 0) {
-			watch_close(b->l->px, &u->w);
-			watch_free(&u->w, u);
-			return -1;
-		}
-		*fd = u->w.fd;
-		u->w.fd = -1; /* the session owns the fd now */
-		*reused = true;
-		watch_free(&u->w, u);
-		return 0;
-	}
+	if (!u)
+		return err_sys(err, "connection to backend %s", b->addr);
 	cleanup_close int s = socket(b->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (s < 0)
@@ -142,29 +137,41 @@ int backend_connect(struct backend *b, int *fd, bool *reused, berr_t *err)
 		return err_sys(err, "TCP_NODELAY for backend %s", b->addr);
 	if (connect(s, (struct sockaddr *)&b->sa, b->salen) < 0 && errno != EINPROGRESS)
 		return err_sys(err, "connect to backend %s", b->addr);
-	*fd = take_fd(s);
-	*reused = false;
+	u->w.fd = take_fd(s);
+	u->b = b;
+	*out = take_ptr(u);
 	return 0;
 }
 
-void backend_release(struct backend *b, int fd)
+int backend_connect(struct backend *b, struct upconn **out, bool *reused, berr_t *err)
 {
+	struct upconn *u = b->idle;
+
+	*reused = u != NULL;
+	if (!u)
+		return upconn_new(b, out, err);
+	/* stays registered as it is: the session takes over its events */
+	b->idle = u->next;
+	b->idle_count--;
+	u->next = NULL;
+	*out = u;
+	return 0;
+}
+
+void backend_release(struct upconn *u)
+{
+	struct backend *b = u->b;
 	struct proxy *px = b->l->px;
-	struct upconn *u;
 	berr_t err = NULL;
 
+	u->owner = NULL;
+	u->w.on_event = idle_event;
+	/* EPOLLIN, as a session waiting for a response has it: usually no
+	 * change of registration */
 	if (b->draining || b->idle_count >= px->opts.pool_per_backend ||
-	    !(u = calloc(1, sizeof(*u)))) {
-		close(fd);
-		return;
-	}
-	u->w.fd = fd;
-	u->w.on_event = upconn_event;
-	u->b = b;
-	if (watch_set(px, &u->w, EPOLLIN | EPOLLRDHUP, &err) < 0) {
+	    watch_set(px, &u->w, EPOLLIN, &err) < 0) {
 		err_free(&err);
-		close(fd);
-		free(u);
+		upconn_close(px, u);
 		return;
 	}
 	u->next = b->idle;
@@ -198,7 +205,7 @@ void backend_record(struct backend *b, int64_t started_us)
 static void close_idle(struct backend *b)
 {
 	while (b->idle)
-		upconn_free(b, b->idle);
+		drop_idle(b, b->idle);
 }
 
 void backend_drain(struct backend *b, int64_t drain_ms)

@@ -14,13 +14,18 @@ int backend_new(struct listener *l, const char *addr, unsigned weight,
  * skip: a backend that just failed, avoided if there is another. */
 struct backend *backend_pick(struct listener *l, const struct backend *skip);
 
-/* A connected socket to b: a pooled one (*reused set) or a new one whose
- * non-blocking connect may be in progress. */
-int backend_connect(struct backend *b, int *fd, bool *reused, berr_t *err);
+/* A connection to b for a session to own: a pooled one (*reused set,
+ * still registered with epoll as it was) or a new one whose non-blocking
+ * connect may be in progress (not registered yet).  The caller sets
+ * owner and the watch's on_event. */
+int backend_connect(struct backend *b, struct upconn **out, bool *reused, berr_t *err);
 
-/* Give a keep-alive connection back to b's pool (closed when b drains or
- * the pool is full). */
-void backend_release(struct backend *b, int fd);
+/* Give a keep-alive connection back to its backend's pool (closed when
+ * the backend drains or the pool is full). */
+void backend_release(struct upconn *u);
+
+/* Close a backend connection (freed after the current batch of events). */
+void upconn_close(struct proxy *px, struct upconn *u);
 
 /* A failed connect: b gets no new connections for a while. */
 void backend_failed(struct backend *b);

@@ -2,6 +2,7 @@
  * message: see http.h for why. */
 #include "proxy/http.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -33,9 +34,12 @@ static struct http_span span(size_t off, size_t len)
  * CRLF), 0 more needed, -1 bare LF (refused at once, not after a timeout). */
 static int find_end(const char *buf, size_t from, size_t len, size_t *end)
 {
+	const char *lf;
+
 	for (size_t i = from; i < len; i++) {
-		if (buf[i] != '\n')
-			continue;
+		if (!(lf = memchr(buf + i, '\n', len - i)))
+			return 0;
+		i = (size_t)(lf - buf);
 		if (i == from || buf[i - 1] != '\r')
 			return -1;
 		if (i >= from + 3 && buf[i - 2] == '\n' && buf[i - 3] == '\r') {
@@ -131,11 +135,6 @@ static int parse_header(const char *buf, size_t off, size_t len, int bad,
 		stop--;
 	h->headers[h->nheaders++].value = span(v, stop - v);
 	return 0;
-}
-
-bool http_header_is(const char *buf, const struct http_header *h, const char *name)
-{
-	return strlen(name) == h->name.len && !strncasecmp(buf + h->name.off, name, h->name.len);
 }
 
 static bool value_is(const char *buf, struct http_span v, const char *s)
@@ -269,7 +268,7 @@ static int parse(const char *buf, size_t len, size_t max, bool request,
 	int bad = request ? 400 : 502;
 	size_t start = 0, end;
 
-	memset(h, 0, sizeof(*h));
+	memset(h, 0, offsetof(struct http_head, headers));
 	/* A client may send a CRLF after a body (RFC 9112 2.2). */
 	while (request && start + 1 < len && buf[start] == '\r' && buf[start + 1] == '\n')
 		start += 2;

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -38,12 +40,13 @@ struct http_head {
 	struct http_span method, target; /* requests */
 	int status;            /* responses: its code; errors: the code to answer */
 	int minor;             /* HTTP/1.<minor> */
-	size_t nheaders;
-	struct http_header headers[HTTP_MAX_HEADERS];
 	enum http_body body;
 	uint64_t content_length;
 	bool keep_alive;
 	bool upgrade;          /* Connection: upgrade with an Upgrade header */
+	size_t nheaders;
+	/* last: the parser zeroes what is before it, not its 1.6 KB */
+	struct http_header headers[HTTP_MAX_HEADERS];
 };
 
 /* Parse the request head at the start of buf (len bytes read so far, at
@@ -58,8 +61,13 @@ int http_parse_request(const char *buf, size_t len, size_t max,
 int http_parse_response(const char *buf, size_t len, size_t max, bool method_head,
 			struct http_head *head, berr_t *err);
 
-/* Whether header h of a head parsed from buf is named name (any case). */
-bool http_header_is(const char *buf, const struct http_header *h, const char *name);
+/* Whether header h of a head parsed from buf is named name (any case).
+ * Inline: its callers pass literals, whose strlen is then folded. */
+static inline bool http_header_is(const char *buf, const struct http_header *h,
+				  const char *name)
+{
+	return strlen(name) == h->name.len && !strncasecmp(buf + h->name.off, name, h->name.len);
+}
 
 /* Framing of a chunked body passed through unchanged. */
 struct http_chunked {

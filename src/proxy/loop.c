@@ -15,12 +15,22 @@
 /* How often deadlines are checked: timeouts are this much late at most. */
 #define TICK_MS 50
 
-int64_t now_us(void)
+static int64_t now;
+
+/* Read once per loop iteration, after epoll_wait: a request takes several
+ * timestamps (deadlines, latency, backend picks) and every one of them
+ * only needs to know when its batch of events arrived. */
+static void clock_read(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t now_us(void)
+{
+	return now;
 }
 
 int watch_set(struct proxy *px, struct watch *w, uint32_t events, berr_t *err)
@@ -80,7 +90,7 @@ int loop_run(struct proxy *px, berr_t *err)
 {
 	struct watch sig = { .fd = -1, .on_event = on_signal };
 	struct epoll_event evs[256];
-	int64_t last_tick = now_us();
+	int64_t last_tick;
 	sigset_t set;
 	int r = 0;
 
@@ -95,6 +105,8 @@ int loop_run(struct proxy *px, berr_t *err)
 		close(sig.fd);
 		return -1;
 	}
+	clock_read();
+	last_tick = now;
 	while (!stop) {
 		int n = epoll_wait(px->epfd, evs, sizeof(evs) / sizeof(*evs), TICK_MS);
 
@@ -102,15 +114,16 @@ int loop_run(struct proxy *px, berr_t *err)
 			r = err_sys(err, "epoll_wait");
 			break;
 		}
+		clock_read();
 		for (int i = 0; i < n; i++) {
 			struct watch *w = evs[i].data.ptr;
 
 			if (w->fd >= 0)
 				w->on_event(w, evs[i].events);
 		}
-		if (now_us() - last_tick >= TICK_MS * 1000) {
-			last_tick = now_us();
-			sessions_tick(px, last_tick);
+		if (now - last_tick >= TICK_MS * 1000) {
+			last_tick = now;
+			sessions_tick(px, now);
 		}
 		free_dead();
 	}

@@ -40,7 +40,8 @@ struct proxy {
 	struct ipcount *ips;
 };
 
-/* Microseconds on the monotonic clock. */
+/* Microseconds on the monotonic clock when the loop's current batch of
+ * events arrived. */
 int64_t now_us(void);
 
 /* Register, change or remove the events of a watch. */
@@ -61,12 +62,17 @@ struct backend_stats {
 	uint64_t latency_buckets[LATENCY_BUCKETS + 1]; /* last: +Inf */
 };
 
-/* An idle pooled keep-alive connection to a backend; any event on it
- * means the backend closed it (or sent garbage), so it is dropped. */
+struct session;
+
+/* A connection to a backend, registered with epoll once for its whole
+ * life: handing it between a session and the pool changes no
+ * registration.  Idle in the pool (owner NULL), any event on it means
+ * the backend closed it (or sent garbage), so it is dropped. */
 struct upconn {
 	struct watch w;
-	struct upconn *next;
+	struct upconn *next; /* in the backend's idle list */
 	struct backend *b;
+	struct session *owner;
 };
 
 struct backend {

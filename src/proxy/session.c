@@ -40,7 +40,8 @@ enum state {
 };
 
 struct session {
-	struct watch cw, bw; /* client, backend (fd -1: none) */
+	struct watch cw;     /* the client */
+	struct upconn *bc;   /* the backend connection, or NULL */
 	struct session *prev, *next;
 	struct listener *l;
 	struct proxy *px;
@@ -63,8 +64,9 @@ struct session {
 	uint64_t req_left;
 	struct http_chunked req_ch;
 	bool req_done;
-	char *replay; /* its head, to resend on a fresh connection */
-	size_t replay_len;
+	char *replay;      /* its head, to resend on a fresh connection */
+	size_t replay_len; /* 0: none */
+	size_t replay_cap; /* kept from request to request: no malloc each */
 
 	/* its response */
 	bool resp_started, resp_done, backend_keep_alive;
@@ -102,28 +104,19 @@ static void count_status(struct listener *l, int status)
 /* Let go of the backend connection: back to the pool when keep is set. */
 static void detach_backend(struct session *s, bool keep)
 {
-	if (s->bw.fd >= 0) {
-		berr_t err = NULL;
-
-		/* unregistered before the pool registers it as its own */
-		if (watch_set(s->px, &s->bw, 0, &err) < 0) {
-			err_free(&err);
-			keep = false;
-		}
+	if (s->bc) {
 		if (keep)
-			backend_release(s->b, s->bw.fd);
+			backend_release(s->bc);
 		else
-			close(s->bw.fd);
-		s->bw.fd = -1;
-		s->bw.events = 0;
+			upconn_close(s->px, s->bc);
+		s->bc = NULL;
 	}
 	if (s->b)
 		backend_put(s->b);
 	s->b = NULL;
 	buf_consume(&s->bin, buf_len(&s->bin));
 	buf_consume(&s->bout, buf_len(&s->bout));
-	free(s->replay);
-	s->replay = NULL;
+	s->replay_len = 0;
 	s->backend_eof = s->backend_shut = false;
 }
 
@@ -145,28 +138,32 @@ static int fail_request(struct session *s, int status)
 	return 1;
 }
 
+static void on_backend(struct watch *w, uint32_t events);
+
 /* Connect s to backend b (a pooled connection unless fresh). */
 static int attach_backend(struct session *s, struct backend *b, bool fresh)
 {
 	berr_t err = NULL;
-	int fd;
+	struct upconn *u;
 
 	if (fresh) {
 		/* a stale pooled connection failed: do not take another */
 		struct upconn *idle = b->idle;
 
 		b->idle = NULL;
-		int r = backend_connect(b, &fd, &s->reused, &err);
+		int r = backend_connect(b, &u, &s->reused, &err);
 
 		b->idle = idle;
 		if (r < 0)
 			goto failed;
-	} else if (backend_connect(b, &fd, &s->reused, &err) < 0) {
+	} else if (backend_connect(b, &u, &s->reused, &err) < 0) {
 		goto failed;
 	}
+	u->owner = s;
+	u->w.on_event = on_backend;
 	s->b = b;
 	b->active++;
-	s->bw.fd = fd;
+	s->bc = u;
 	s->connecting = !s->reused;
 	s->attempts++;
 	return 0;
@@ -217,20 +214,17 @@ static int retry_elsewhere(struct session *s)
 static int replay(struct session *s)
 {
 	struct backend *b = s->b;
-	char *head = s->replay;
 	size_t n = s->replay_len;
 	int r;
 
-	s->replay = NULL;
 	b->active++; /* kept while its connection is replaced */
 	detach_backend(s, false);
 	r = attach_backend(s, b, true);
 	backend_put(b);
-	if (r == 0 && buf_append(&s->bout, head, n)) {
-		s->replay = head;
+	if (r == 0 && buf_append(&s->bout, s->replay, n)) {
+		s->replay_len = n;
 		return 1;
 	}
-	free(head);
 	return fail_request(s, 502);
 }
 
@@ -239,11 +233,29 @@ static int backend_broken(struct session *s)
 {
 	if (s->connecting)
 		return retry_elsewhere(s);
-	if (s->reused && !s->resp_started && buf_len(&s->bin) == 0 && s->replay &&
+	if (s->reused && !s->resp_started && buf_len(&s->bin) == 0 && s->replay_len &&
 	    s->attempts < 3)
 		return replay(s);
 	backend_failed(s->b);
 	return s->l->mode == MODE_TCP ? -1 : fail_request(s, 502);
+}
+
+/* Keep the forwarded head of a request without a body, for replay();
+ * without memory it just cannot be replayed. */
+static void keep_replay(struct session *s)
+{
+	size_t n = buf_len(&s->bout);
+
+	if (n > s->replay_cap) {
+		char *p = realloc(s->replay, n);
+
+		if (!p)
+			return;
+		s->replay = p;
+		s->replay_cap = n;
+	}
+	memcpy(s->replay, buf_head(&s->bout), n);
+	s->replay_len = n;
 }
 
 /* A complete request head: forward it to a backend. */
@@ -264,10 +276,8 @@ static int start_request(struct session *s, const struct http_head *h)
 	s->attempts = 0;
 	if (!rewrite_request(p, h, s->ip, &s->bout))
 		return fail_request(s, 431);
-	if (s->req_done && (s->replay = malloc(buf_len(&s->bout)))) {
-		s->replay_len = buf_len(&s->bout);
-		memcpy(s->replay, buf_head(&s->bout), s->replay_len);
-	}
+	if (s->req_done)
+		keep_replay(s);
 	buf_consume(&s->cin, h->start + h->len);
 	s->st = S_PROXY;
 	s->req_started_us = now_us();
@@ -436,8 +446,8 @@ static int advance_tunnel(struct session *s)
 {
 	if (s->connecting)
 		return 0;
-	if (s->client_eof && buf_len(&s->cin) == 0 && !s->backend_shut && s->bw.fd >= 0) {
-		shutdown(s->bw.fd, SHUT_WR);
+	if (s->client_eof && buf_len(&s->cin) == 0 && !s->backend_shut && s->bc) {
+		shutdown(s->bc->w.fd, SHUT_WR);
 		s->backend_shut = true;
 	}
 	if (s->backend_eof && buf_len(&s->bin) == 0 && buf_len(&s->cout) == 0)
@@ -491,8 +501,8 @@ static int flush(struct session *s)
 	c = write_some(buf_len(&s->cout) || !tunnel ? &s->cout : &s->bin, s->cw.fd);
 	if (c < 0)
 		return -1;
-	if (s->bw.fd >= 0 && !s->connecting) {
-		b = write_some(buf_len(&s->bout) || !tunnel ? &s->bout : &s->cin, s->bw.fd);
+	if (s->bc && !s->connecting) {
+		b = write_some(buf_len(&s->bout) || !tunnel ? &s->bout : &s->cin, s->bc->w.fd);
 		if (b < 0)
 			return s->st == S_PROXY ? backend_broken(s) : -1;
 	}
@@ -509,25 +519,29 @@ static void update_events(struct session *s)
 		ce |= EPOLLIN;
 	if (buf_len(&s->cout) || (tunnel && buf_len(&s->bin)))
 		ce |= EPOLLOUT;
-	if (s->bw.fd >= 0) {
+	if (s->bc) {
 		if (!s->connecting && !s->backend_eof && buf_room(&s->bin))
 			be |= EPOLLIN;
 		if (s->connecting || buf_len(&s->bout) || (tunnel && buf_len(&s->cin)))
 			be |= EPOLLOUT;
-		watch_set(s->px, &s->bw, be, &err);
+		watch_set(s->px, &s->bc->w, be, &err);
 	}
 	watch_set(s->px, &s->cw, ce, &err);
 	err_free(&err);
 }
 
+/* advance() as far as it goes before each flush(): a response head and
+ * the body behind it leave in one send, one segment, not two. */
 static int run(struct session *s)
 {
 	int a, f;
 
 	do {
-		if ((a = advance(s)) < 0 || (f = flush(s)) < 0)
+		while ((a = advance(s)) > 0)
+			;
+		if (a < 0 || (f = flush(s)) < 0)
 			return -1;
-	} while (a > 0 || f > 0);
+	} while (f > 0);
 	update_events(s);
 	return 0;
 }
@@ -549,6 +563,7 @@ static void session_free(struct session *s)
 	buf_free(&s->cout);
 	buf_free(&s->bin);
 	buf_free(&s->bout);
+	free(s->replay);
 	watch_free(&s->cw, s);
 	listener_put(l);
 }
@@ -594,7 +609,7 @@ static int connect_result(int fd)
 static int backend_event(struct session *s, uint32_t events)
 {
 	if (s->connecting) {
-		int r = connect_result(s->bw.fd);
+		int r = connect_result(s->bc->w.fd);
 
 		if (r < 0)
 			return retry_elsewhere(s);
@@ -604,7 +619,7 @@ static int backend_event(struct session *s, uint32_t events)
 		return 0;
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		if (!buf_room(&s->bin) || read_side(&s->bin, s->bw.fd, &s->backend_eof) < 0)
+		if (!buf_room(&s->bin) || read_side(&s->bin, s->bc->w.fd, &s->backend_eof) < 0)
 			return s->st == S_PROXY ? backend_broken(s) : -1;
 		set_deadline(s, s->st == S_TUNNEL ? s->px->opts.tunnel_timeout_ms
 						  : s->px->opts.backend_timeout_ms);
@@ -614,7 +629,7 @@ static int backend_event(struct session *s, uint32_t events)
 
 static void on_backend(struct watch *w, uint32_t events)
 {
-	struct session *s = container_of(w, struct session, bw);
+	struct session *s = container_of(w, struct upconn, w)->owner;
 
 	if (backend_event(s, events) < 0 || run(s) < 0)
 		session_free(s);
@@ -678,7 +693,6 @@ void session_start(struct listener *l, int fd, const struct sockaddr_storage *pe
 		return;
 	}
 	s->cw = (struct watch){ .fd = fd, .on_event = on_client };
-	s->bw = (struct watch){ .fd = -1, .on_event = on_backend };
 	s->l = l;
 	s->px = px;
 	s->peer = *peer;
