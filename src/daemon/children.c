@@ -108,3 +108,12 @@ bool child_take(pid_t pid, enum child_kind *kind, char **service, char id[65])
 	}
 	return false;
 }
+
+void children_free(void)
+{
+	for (size_t i = 0; i < n_children; i++)
+		free(children[i].service);
+	free(children);
+	children = NULL;
+	n_children = 0;
+}

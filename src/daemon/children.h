@@ -22,4 +22,7 @@ int child_spawn(char **argv, enum child_kind kind, const char *service, const ch
  * free); false when it was no child of this table. */
 bool child_take(pid_t pid, enum child_kind *kind, char **service, char id[65]);
 
+/* berthd ends: the table goes (the children go on, reaped by init). */
+void children_free(void);
+
 #endif

@@ -272,6 +272,7 @@ int main(int argc, char **argv)
 		berthd_event(&d, NULL, "stop", "berthd stopped; replicas and berth-proxy go on");
 	}
 	api_close(&d);
+	children_free();
 	proxy_client_close(d.proxy);
 	replicas_free(&d);
 	svcs_free(&d);

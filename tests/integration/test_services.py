@@ -649,3 +649,17 @@ def test_tcp_mode_and_least_connections(svc):
     assert (listener["listen"], listener["mode"], listener["balance"]) == \
         ("0.0.0.0:8080", "tcp", "least_conn")
     assert len(listener["backends"]) == 3
+
+
+def test_sigterm_stops_berthd_alone(svc):
+    svc.put(definition())
+    before = svc.wait_healthy(3)
+    svc.berthd.send_signal(signal.SIGTERM)
+    assert svc.berthd.wait(timeout=10) == 0
+    assert "berthd stopped; replicas and berth-proxy go on" in svc.log()
+    assert not svc.sock.exists()
+    # the data plane serves on without its control plane
+    for _ in range(6):
+        assert svc.get().startswith("200 v1 ")
+    svc.start_berthd()
+    assert replica_names(svc.wait_healthy(3)) == replica_names(before)
