@@ -5,7 +5,6 @@
  * in this process, and the cleanup after it. */
 #include "container/foreground.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/elf.h"
 #include "common/fs.h"
 #include "common/random.h"
 #include "common/syscalls.h"
@@ -28,27 +28,6 @@
 
 #define INIT_PATH "/.berth/berth-init"
 
-/* A dynamically linked berth (the sanitizer build) cannot run inside an
- * arbitrary image: it has a program interpreter. */
-static bool linked_statically(int fd)
-{
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
-		return false;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		off_t at = (off_t)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize);
-
-		if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
-			return false;
-		if (ph.p_type == PT_INTERP)
-			return false;
-	}
-	return true;
-}
-
 /* --init: a copy of this (static) binary in the container's writable
  * layer, not a bind of the host's, which the container could write. */
 static int install_init(const char *rootfs, berr_t *err)
@@ -60,7 +39,7 @@ static int install_init(const char *rootfs, berr_t *err)
 
 	if (rootfd < 0 || in < 0 || fstat(in, &st) < 0)
 		return err_sys(err, "--init: install berth-init");
-	if (!linked_statically(in))
+	if (!elf_linked_statically(in))
 		return err_set(err, ENOEXEC, "--init: this berth is linked dynamically and cannot run inside the image; use the release build");
 	mkdirat(rootfd, ".berth", 0755);
 	dirfd = sys_openat_in_root(rootfd, "/.berth", O_PATH | O_DIRECTORY, 0);

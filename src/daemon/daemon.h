@@ -74,6 +74,7 @@ struct berthd {
 	const char *root, *run_root;
 	char berth[PATH_MAX];       /* the berth binary next to berthd */
 	char proxy_bin[PATH_MAX];
+	bool init;                  /* replicas get --init (berth is static) */
 	struct svc_store *store;
 	struct svc *svcs;
 	size_t n_svcs;

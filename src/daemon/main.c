@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/elf.h"
 #include "common/fs.h"
 #include "common/proc.h"
 #include "daemon/api.h"
@@ -90,8 +91,16 @@ static int sibling_paths(struct berthd *d, berr_t *err)
 
 	snprintf(d->berth, sizeof(d->berth), "%s/berth", dir);
 	snprintf(d->proxy_bin, sizeof(d->proxy_bin), "%s/berth-proxy", dir);
-	if (access(d->berth, X_OK) < 0)
+	cleanup_close int fd = open(d->berth, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || access(d->berth, X_OK) < 0)
 		return err_sys(err, "%s", d->berth);
+	/* berth's --init copies berth into the container: only a static
+	 * berth runs there (the sanitizer build is dynamic). */
+	d->init = elf_linked_statically(fd);
+	if (!d->init)
+		fprintf(stderr, "berthd: %s is linked dynamically: replicas run without --init (a pid 1 without a SIGTERM handler is stopped by SIGKILL after its grace period)\n",
+			d->berth);
 	return 0;
 }
 

@@ -92,7 +92,8 @@ int replica_argv(const struct berthd *d, const struct svc *s, const char *name, 
 	const struct service *def = &s->def;
 
 	if (argv_begin(d, v) < 0 ||
-	    argv_add(v, "run", "-d", "--init", "--name", name, "--network", "bridge", NULL) < 0 ||
+	    argv_add(v, "run", "-d", "--name", name, "--network", "bridge", NULL) < 0 ||
+	    (d->init && argv_add(v, "--init", NULL) < 0) ||
 	    restart_args(&def->restart, v) < 0 || limit_args(&def->limits, v) < 0 ||
 	    env_and_volume_args(def, v) < 0 ||
 	    strv_pushf(v, "--stop-timeout=%lld", (long long)((def->stop_grace_ns + 999999999) / 1000000000)) < 0 ||
