@@ -63,10 +63,11 @@ static const char *failure_text(const struct berthd *d, const struct replica *r)
 	return d->now_ns > r->ready_deadline_ns ? "was not healthy in time" : "failed";
 }
 
-static void replica_retire(struct berthd *d, struct svc *s, struct replica *r)
+/* was_routed: it had traffic until this turn, so it drains first. */
+static void replica_retire(struct berthd *d, struct svc *s, struct replica *r, bool was_routed)
 {
 	r->retire = RETIRE_DRAIN;
-	r->drain_until_ns = d->now_ns + (r->routed ? (uint64_t)s->def.stop_grace_ns : 0);
+	r->drain_until_ns = d->now_ns + (was_routed ? (uint64_t)s->def.stop_grace_ns : 0);
 	if (r->rev == s->rev && (r->health.status == HEALTH_UNHEALTHY || status_is(r, "exited") ||
 				 status_is(r, "dead"))) {
 		/* A replacement, not an upgrade: the next start waits out the backoff. */
@@ -253,12 +254,13 @@ static void svc_turn(struct berthd *d, struct svc *s)
 	plan_service(&ps, pr, n, &p);
 	for (size_t i = 0; i < n; i++) {
 		struct replica *r = &d->reps[idx[i]];
+		bool was_routed = r->routed;
 
 		r->routed = route[i];
 		if (r->ever_healthy && r->rev == s->rev && r->health.status == HEALTH_HEALTHY)
 			s->failures = 0;
 		if (retire[i])
-			replica_retire(d, s, r);
+			replica_retire(d, s, r, was_routed);
 	}
 	routes_push(d, s);
 	drains_advance(d, s);

@@ -32,8 +32,10 @@ PORT = 8080
 
 # A web replica: its page names the version and the replica, /health
 # answers while /www/health exists.
-WEB = ("mkdir -p /www && echo \"$VERSION $(hostname)\" > /www/index.html && "
-       "echo ok > /www/health && exec httpd -f -p 80 -h /www")
+WEB = ("mkdir -p /www/cgi-bin && echo \"$VERSION $(hostname)\" > /www/index.html && "
+       "echo ok > /www/health && "
+       "printf '#!/bin/sh\\nsleep 1\\nprintf \"Content-Type: text/plain\\\\r\\\\n\\\\r\\\\nslow\\\\n\"\\n' "
+       "> /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec httpd -f -p 80 -h /www")
 
 LOAD = r"""
 import http.client, json, sys, time
@@ -42,7 +44,7 @@ ok, fail, versions = 0, {}, {}
 while True:
     try:
         c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[2]), timeout=10)
-        c.request("GET", "/")
+        c.request("GET", sys.argv[3])
         r = c.getresponse()
         body = r.read().decode()
         c.close()
@@ -190,12 +192,12 @@ class Services(NetBerth):
                         f"http://127.0.0.1:{port}{path}", check=False)
         return res.stdout
 
-    def load(self, port=PORT):
+    def load(self, port=PORT, path="/"):
         """A request loop in the namespace until stop_load()."""
         stop = self.store.parent / f"stop-{uuid.uuid4().hex[:6]}"
         out = open(self.store.parent / f"{stop.name}.out", "w")
         p = subprocess.Popen(["nsenter", f"--net=/run/netns/{self.ns}", sys.executable, "-c",
-                              LOAD, str(stop), str(port)], stdout=out)
+                              LOAD, str(stop), str(port), path], stdout=out)
         self.procs.append(p)
         p.stop_file, p.out_file = stop, Path(out.name)
         return p
@@ -663,3 +665,21 @@ def test_sigterm_stops_berthd_alone(svc):
         assert svc.get().startswith("200 v1 ")
     svc.start_berthd()
     assert replica_names(svc.wait_healthy(3)) == replica_names(before)
+
+
+def test_requests_in_flight_finish_across_an_upgrade(svc):
+    """Each old replica leaves the proxy first and is stopped only once
+    nothing is in flight on it: 1 s requests never see one stop."""
+    svc.build("web:2", "v2")
+    svc.put(definition())
+    svc.wait_healthy(3)
+    res = svc.inns("curl", "-s", "-i", "http://127.0.0.1:8080/cgi-bin/slow", check=False)
+    assert "slow" in res.stdout, res
+    loads = [svc.load(path="/cgi-bin/slow") for _ in range(6)]
+    time.sleep(1.5)
+    svc.api("POST", "/v1/services/web/deploy",
+            {"image": "web:2", "digest": svc.image_ids["web:2"]})
+    svc.wait_healthy(3, revision=2)
+    results = [svc.stop_load(p) for p in loads]
+    assert all(r["fail"] == {} for r in results), results
+    assert sum(r["ok"] for r in results) >= 12, results
