@@ -544,7 +544,7 @@ def test_the_cli_drives_berthd(svc, tmp_path):
     proj = tmp_path / "proj"
     (proj / "app").mkdir(parents=True)
     (proj / "app" / "Dockerfile").write_text("FROM busybox:test\nENV VERSION=v1\n")
-    web = WEB  # no interpolation in berth (docs/berth-compose.md)
+    web = WEB.replace("'", "''")  # YAML single quotes; no interpolation in berth
     (proj / "compose.yaml").write_text(f"""
 name: shop
 services:
