@@ -86,6 +86,25 @@ static json_t *host_config(const struct run_options *o)
 			 (json_int_t)(o->log_max_files ? o->log_max_files : LOG_DEFAULT_MAX_FILES));
 }
 
+/* The image's labels with --label's over them. */
+static json_t *labels(const struct fg_container *c, const struct run_options *o)
+{
+	json_t *l = json_deep_copy(c->img->config.labels);
+
+	for (char **kv = o->labels; l && kv && *kv; kv++) {
+		const char *eq = strchr(*kv, '=');
+		char *key = strndup(*kv, eq ? (size_t)(eq - *kv) : strlen(*kv));
+
+		if (!key || json_object_set_new(l, key, json_string(eq ? eq + 1 : "")) < 0) {
+			free(key);
+			json_decref(l);
+			return NULL;
+		}
+		free(key);
+	}
+	return l;
+}
+
 /* Config: what the process is, from the OCI config just written (the
  * image's settings with run's flags applied). */
 static json_t *config(json_t *oci, const struct fg_container *c, const struct run_options *o,
@@ -98,13 +117,13 @@ static json_t *config(json_t *oci, const struct fg_container *c, const struct ru
 
 	stop_signal(o, c->img, &sig, &ignored); /* checked by kept_monitor_conf */
 	err_free(&ignored);
-	return json_pack("{s:s, s:O, s:O, s:s, s:s, s:b, s:b, s:O, s:i, s:I}",
+	return json_pack("{s:s, s:O, s:O, s:s, s:s, s:b, s:b, s:o, s:i, s:I}",
 			 "Image", image_ref, "Cmd", json_object_get(proc, "args"),
 			 "Env", json_object_get(proc, "env"), "WorkingDir",
 			 json_string_value(json_object_get(proc, "cwd")) ?: "/",
 			 "Hostname", json_string_value(json_object_get(oci, "hostname")) ?: "",
 			 "Tty", o->tty, "OpenStdin", o->interactive, "Labels",
-			 c->img->config.labels, "StopSignal", sig, "StopTimeout",
+			 labels(c, o), "StopSignal", sig, "StopTimeout",
 			 (json_int_t)stop_timeout(o));
 }
 

@@ -34,6 +34,7 @@ struct run_options {
 	struct port_map *ports; /* -p, parsed */
 	size_t n_ports;
 	char **ulimits;       /* --ulimit nofile=1024:2048 */
+	char **labels;        /* --label K=V (or K: empty), over the image's labels */
 	struct userns_range userns; /* --userns; base set once allocated */
 	/* Kept containers (all but a foreground --rm): */
 	bool detach;                    /* -d */

@@ -41,6 +41,19 @@ static int limit_args(const struct svc_limits *l, char ***v)
 	return l->pids ? strv_pushf(v, "--pids-limit=%lld", (long long)l->pids) : 0;
 }
 
+/* The definition's labels, and berth's own saying whose replica it is. */
+static int label_args(const struct svc *s, char ***v)
+{
+	for (size_t i = 0; i < s->def.labels.n; i++)
+		if (argv_add(v, "--label", NULL) < 0 ||
+		    strv_pushf(v, "%s=%s", s->def.labels.v[i].key, s->def.labels.v[i].value) < 0)
+			return -1;
+	return -(argv_add(v, "--label", NULL) < 0 ||
+		 strv_pushf(v, "org.berth.service=%s", s->name) < 0 ||
+		 argv_add(v, "--label", NULL) < 0 ||
+		 strv_pushf(v, "org.berth.revision=%lld", (long long)s->rev) < 0);
+}
+
 static int env_and_volume_args(const struct service *def, char ***v)
 {
 	for (size_t i = 0; i < def->environment.n; i++)
@@ -95,7 +108,7 @@ int replica_argv(const struct berthd *d, const struct svc *s, const char *name, 
 	    argv_add(v, "run", "-d", "--name", name, "--network", "bridge", NULL) < 0 ||
 	    (d->init && argv_add(v, "--init", NULL) < 0) ||
 	    restart_args(&def->restart, v) < 0 || limit_args(&def->limits, v) < 0 ||
-	    env_and_volume_args(def, v) < 0 ||
+	    env_and_volume_args(def, v) < 0 || label_args(s, v) < 0 ||
 	    strv_pushf(v, "--stop-timeout=%lld", (long long)((def->stop_grace_ns + 999999999) / 1000000000)) < 0 ||
 	    (def->stop_signal && strv_pushf(v, "--stop-signal=%d", def->stop_signal) < 0))
 		return -1;

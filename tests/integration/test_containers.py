@@ -739,3 +739,13 @@ def test_idle_connections_cannot_lock_out_stop(berth):
     finally:
         for s in idle:
             s.close()
+
+
+def test_labels(berth):
+    cid = berth.run_d("--label", "team=web", "-l", "tier=", "--label", "team=shop", "bb",
+                      "sleep", "100")
+    labels = berth.inspect(cid)["Config"]["Labels"]
+    assert labels == {"team": "shop", "tier": ""}  # the last one wins, as docker
+    for bad in ("=x", ""):
+        res = berth("run", "-d", "--label", bad, "bb", "true")
+        assert res.returncode == 125 and f"--label '{bad}': expected KEY=VALUE" in res.stderr

@@ -258,7 +258,7 @@ def replica_names(s):
 
 
 def test_three_healthy_replicas_share_the_traffic(svc):
-    status, body = svc.put(definition())
+    status, body = svc.put(definition(labels={"team": "shop"}))
     assert (status, body) == (200, {"name": "web", "revision": 1, "changed": True})
     s = svc.wait_healthy(3)
     assert [c["name"].split(".")[:2] for c in s["containers"]] == [["web", "1"]] * 3
@@ -271,10 +271,15 @@ def test_three_healthy_replicas_share_the_traffic(svc):
     # round robin: every replica answered
     assert seen == {c["id"][:12] for c in s["containers"]}
     # the same definition again is no new revision
-    assert svc.put(definition())[1] == {"name": "web", "revision": 1, "changed": False}
-    # the replicas are ordinary containers: berth ps shows them
+    assert svc.put(definition(labels={"team": "shop"}))[1] == \
+        {"name": "web", "revision": 1, "changed": False}
+    # the replicas are ordinary containers: berth ps shows them, inspect
+    # their labels (the definition's and berth's own)
     ps = svc("ps").stdout
     assert all(n in ps for n in replica_names(s))
+    res = svc("inspect", "--type", "container", s["containers"][0]["id"])
+    assert json.loads(res.stdout)[0]["Config"]["Labels"] == \
+        {"team": "shop", "org.berth.service": "web", "org.berth.revision": "1"}
 
 
 def test_killed_replicas_are_replaced(svc):

@@ -63,6 +63,7 @@ static const struct option opts[] = {
 	{ "stop-signal", required_argument, NULL, R_STOPSIG },
 	{ "stop-timeout", required_argument, NULL, R_STOPTIMEOUT },
 	{ "publish", required_argument, NULL, 'p' },
+	{ "label", required_argument, NULL, 'l' },
 	{ 0 },
 };
 
@@ -165,6 +166,10 @@ static int parse_flag(int c, struct run_options *o, berr_t *err)
 	case 'i': o->interactive = true; return 0;
 	case 't': o->tty = true; return 0;
 	case 'e': return push(&o->env, err);
+	case 'l':
+		if (!*optarg || *optarg == '=')
+			return err_set(err, EINVAL, "--label '%s': expected KEY=VALUE", optarg);
+		return push(&o->labels, err);
 	case R_ENVFILE: return push(&o->env_files, err);
 	case 'w': o->workdir = optarg; return 0;
 	case 'u': o->user = optarg; return 0;
@@ -196,7 +201,7 @@ static int parse(int argc, char **argv, struct run_options *o, enum run_pull *pu
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+idte:w:u:h:v:m:p:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+idte:w:u:h:v:m:p:l:", opts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return err_set(err, EINVAL, "run: unknown flag or missing value in '%s'",
 				       argv[optind - 1]);
@@ -230,6 +235,7 @@ static void clear_options(struct run_options *o)
 	strv_free(o->cap_add);
 	strv_free(o->cap_drop);
 	strv_free(o->ulimits);
+	strv_free(o->labels);
 	free(o->ports);
 }
 
