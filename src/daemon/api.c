@@ -350,7 +350,7 @@ static void dispatch(struct berthd *d, struct api_conn *c, const struct http_hea
 /* A request is complete: parse, check, route.  0: wait for more. */
 static int request(struct berthd *d, struct api_conn *c)
 {
-	static struct http_head h;
+	struct http_head h;
 	berr_t err = NULL;
 	int r = http_parse_request(c->in, c->in_len, API_MAX_HEAD, &h, &err);
 

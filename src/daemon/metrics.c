@@ -8,7 +8,7 @@
 
 #include "daemon/api.h"
 #include "daemon/metrics.h"
-#include "daemon/proxy_client.h"
+#include "daemon/routes.h"
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -110,16 +110,15 @@ static void latency(FILE *f, const char *listen, json_t *backends)
 
 static void proxy_metrics(struct berthd *d, FILE *f)
 {
-	json_t *req = json_pack("{s:s}", "cmd", "stats"), *reply = NULL, *l;
 	berr_t err = NULL;
+	json_t *reply = routes_stats(d, &err), *l;
 	size_t i;
 
-	if (!req || proxy_client_call(d->proxy, req, &reply, &err) < 0) {
+	if (!reply) {
+		/* the services' figures are still worth answering */
 		err_free(&err);
-		json_decref(req);
 		return;
 	}
-	json_decref(req);
 	family(f, "berth_proxy_requests_total", "counter", "Requests (TCP mode: connections) accepted by a listener.");
 	json_array_foreach(json_object_get(reply, "listeners"), i, l)
 		fprintf(f, "berth_proxy_requests_total{listen=\"%s\"} %lld\n",

@@ -133,13 +133,18 @@ void replica_start(struct berthd *d, struct svc *s)
 	s->starting++;
 }
 
+void replica_backoff(struct berthd *d, struct svc *s)
+{
+	s->next_start_ns = d->now_ns + backoff_delay(&s->def.restart, s->failures++,
+						      (double)rand() / ((double)RAND_MAX + 1));
+}
+
 void replica_start_ended(struct berthd *d, struct svc *s, int code)
 {
 	s->starting--;
 	if (code == 0)
 		return;
-	s->next_start_ns = d->now_ns + backoff_delay(&s->def.restart, s->failures++,
-						      (double)rand() / ((double)RAND_MAX + 1));
+	replica_backoff(d, s);
 	berthd_event(d, s->name, "start-failed", "a replica of revision %lld could not be started (berth run exited %d)",
 		     (long long)s->rev, code);
 }

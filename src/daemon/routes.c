@@ -3,6 +3,7 @@
  * from the last one sent (berth-proxy switches atomically and drains what
  * left the set); a new berthd sends its first set only once every replica
  * it found was probed, so a restart never empties a listener. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,33 +117,36 @@ void routes_push(struct berthd *d, struct svc *s)
 	json_decref(sets);
 }
 
-/* Whether berth-proxy still has requests in flight on r. */
-bool routes_busy(struct berthd *d, const struct svc *s, const struct replica *r)
+json_t *routes_stats(struct berthd *d, berr_t *err)
 {
-	json_t *req = json_pack("{s:s}", "cmd", "stats"), *reply = NULL, *l, *b;
-	berr_t err = NULL;
-	size_t i, j;
-	bool busy = false;
+	json_t *req = json_pack("{s:s}", "cmd", "stats"), *reply = NULL;
 
-	if (!s->def.n_ports || !r->ip[0])
-		return false;
-	if (!req || proxy_client_call(d->proxy, req, &reply, &err) < 0) {
-		err_free(&err);
-		json_decref(req);
-		return true; /* unknown: its grace decides */
+	if (!req) {
+		err_set(err, ENOMEM, "berth-proxy stats: out of memory");
+		return NULL;
 	}
+	proxy_client_call(d->proxy, req, &reply, err);
 	json_decref(req);
-	json_array_foreach(json_object_get(reply, "listeners"), i, l)
+	return reply;
+}
+
+/* Whether stats show requests in flight on r (any of its ports). */
+bool routes_busy(json_t *stats, const struct replica *r)
+{
+	size_t i, j, iplen = strlen(r->ip);
+	json_t *l, *b;
+
+	if (!stats)
+		return true;
+	json_array_foreach(json_object_get(stats, "listeners"), i, l)
 		json_array_foreach(json_object_get(l, "backends"), j, b) {
 			const char *addr = json_string_value(json_object_get(b, "addr"));
-			size_t iplen = strlen(r->ip);
 
-			if (addr && !strncmp(addr, r->ip, iplen) && addr[iplen] == ':' &&
+			if (iplen && addr && !strncmp(addr, r->ip, iplen) && addr[iplen] == ':' &&
 			    json_integer_value(json_object_get(b, "active")) > 0)
-				busy = true;
+				return true;
 		}
-	json_decref(reply);
-	return busy;
+	return false;
 }
 
 /* A proxy that died takes its listeners with it: asked for its stats once
@@ -151,7 +155,7 @@ bool routes_busy(struct berthd *d, const struct svc *s, const struct replica *r)
 void routes_watch(struct berthd *d)
 {
 	static uint64_t last_ns;
-	json_t *req, *reply = NULL;
+	json_t *reply;
 	berr_t err = NULL;
 
 	if (d->now_ns < last_ns + 1000000000ull)
@@ -159,14 +163,11 @@ void routes_watch(struct berthd *d)
 	last_ns = d->now_ns;
 	unsigned gen = proxy_client_generation(d->proxy);
 
-	if (!(req = json_pack("{s:s}", "cmd", "stats")))
-		return;
-	if (proxy_client_call(d->proxy, req, &reply, &err) < 0) {
+	if (!(reply = routes_stats(d, &err))) {
 		fprintf(stderr, "berthd: berth-proxy: %s\n", err_msg(err));
 		err_free(&err);
 	} else if (gen != proxy_client_generation(d->proxy)) {
 		berthd_event(d, NULL, "proxy", "the connection to berth-proxy was lost; connected again (a new proxy if it had ended), sending every route again");
 	}
 	json_decref(reply);
-	json_decref(req);
 }

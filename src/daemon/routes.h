@@ -10,7 +10,10 @@ void routes_push(struct berthd *d, struct svc *s);
 /* Check once a second that the proxy is there (a new one gets every
  * route again). */
 void routes_watch(struct berthd *d);
-/* Whether the proxy has requests in flight on r. */
-bool routes_busy(struct berthd *d, const struct svc *s, const struct replica *r);
+/* The proxy's stats reply, or NULL with err when it cannot be asked;
+ * free with json_decref. */
+json_t *routes_stats(struct berthd *d, berr_t *err);
+/* Whether stats (NULL: unknown, so busy) show requests in flight on r. */
+bool routes_busy(json_t *stats, const struct replica *r);
 
 #endif

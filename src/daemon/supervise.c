@@ -72,8 +72,7 @@ static void replica_retire(struct berthd *d, struct svc *s, struct replica *r, b
 				 status_is(r, "dead"))) {
 		/* A replacement, not an upgrade: the next start waits out the backoff. */
 		s->restarts++;
-		s->next_start_ns = d->now_ns + backoff_delay(&s->def.restart, s->failures++,
-							      (double)rand() / ((double)RAND_MAX + 1));
+		replica_backoff(d, s);
 		berthd_event(d, s->name, "replace", "replica %s %s: replacing it", r->name,
 			     r->health.status == HEALTH_UNHEALTHY ? "is unhealthy" : "ended");
 	}
@@ -100,19 +99,37 @@ static void retire_step(struct berthd *d, struct svc *s, struct replica *r, bool
 	}
 }
 
-/* Drained (no request in flight on it, or its grace is over): stop it. */
+static bool draining(const struct replica *r, const struct svc *s)
+{
+	return !strcmp(r->service, s->name) && r->retire == RETIRE_DRAIN && !r->job_pid;
+}
+
+/* Drained (no request in flight on it, or its grace is over): stop it.
+ * The proxy is asked once for all of s's draining replicas. */
 static void drains_advance(struct berthd *d, struct svc *s)
 {
+	json_t *stats = NULL;
+	berr_t err = NULL;
+	bool asked = false;
+
 	for (size_t i = 0; i < d->n_reps; i++) {
 		struct replica *r = &d->reps[i];
 
-		if (strcmp(r->service, s->name) || r->retire != RETIRE_DRAIN || r->job_pid)
+		if (!draining(r, s))
 			continue;
-		if (d->now_ns < r->drain_until_ns && routes_busy(d, s, r))
-			continue;
+		if (d->now_ns < r->drain_until_ns && s->def.n_ports) {
+			if (!asked) {
+				stats = routes_stats(d, &err); /* NULL: the grace decides */
+				err_free(&err);
+				asked = true;
+			}
+			if (routes_busy(stats, r))
+				continue;
+		}
 		r->retire = RETIRE_STOP;
 		retire_step(d, s, r, true);
 	}
+	json_decref(stats);
 }
 
 void replica_job_ended(struct berthd *d, struct replica *r, int code)

@@ -25,16 +25,12 @@ const char *kp_index(struct kpath *k, const char *parent, size_t i)
 
 int dbad(struct dctx *c, const struct ynode *n, const char *path, const char *fmt, ...)
 {
-	cleanup_free char *msg = NULL;
 	va_list ap;
-	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
+	err_vset(c->err, EINVAL, false, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return err_set(c->err, ENOMEM, "%s:%u: %s: out of memory", c->file, n->line, path);
-	return err_set(c->err, EINVAL, "%s:%u: %s: %s", c->file, n->line, path, msg);
+	return err_prefix(c->err, "%s:%u: %s", c->file, n->line, path);
 }
 
 int dwrap(struct dctx *c, const struct ynode *n)

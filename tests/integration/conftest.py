@@ -448,6 +448,17 @@ def pid_alive(pid) -> bool:
         return False
 
 
+def stop_process(proc, timeout=10):
+    """SIGTERM to a child the test started, SIGKILL if it lingers."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def wait_for(pred, timeout=10.0, what="condition"):
     deadline = time.monotonic() + timeout
     while not pred():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import berth_binary
+from conftest import berth_binary, stop_process
 from test_images import rootfs_tar  # noqa: F401  (a fixture)
 
 BERTH = berth_binary()
@@ -96,13 +96,7 @@ class Registry:
                 time.sleep(0.1)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
     def blob_gets(self, repo):
         """{digest: number of GET requests} from the access log."""

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import berth_binary
+from conftest import berth_binary, stop_process
 
 HEADER_TIMEOUT_MS = 1000
 MAX_CONNS_PER_IP = 24
@@ -81,7 +81,19 @@ class ShortKeepAliveHandler(Handler):
     timeout = 0.2  # closes idle keep-alive connections, as many servers do
 
 
-class Backend(ThreadingHTTPServer):
+class LoopbackServer:
+    """A test server on 127.0.0.1 that serves in a thread of its own."""
+
+    @property
+    def addr(self):
+        return f"127.0.0.1:{self.server_address[1]}"
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+
+
+class Backend(LoopbackServer, ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, name, handler=Handler):
@@ -94,14 +106,6 @@ class Backend(ThreadingHTTPServer):
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 
-    @property
-    def addr(self):
-        return f"127.0.0.1:{self.server_address[1]}"
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
-
 
 class EchoHandler(socketserver.BaseRequestHandler):
     def handle(self):
@@ -109,21 +113,13 @@ class EchoHandler(socketserver.BaseRequestHandler):
             self.request.sendall(data)
 
 
-class EchoServer(socketserver.ThreadingTCPServer):
+class EchoServer(LoopbackServer, socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self):
         super().__init__(("127.0.0.1", 0), EchoHandler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def addr(self):
-        return f"127.0.0.1:{self.server_address[1]}"
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
 
 
 class Proxy:
@@ -175,13 +171,7 @@ class Proxy:
     def stop(self):
         if self.ctl:
             self.ctl.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.stderr.seek(0)
         errors = self.stderr.read()
         self.stderr.close()

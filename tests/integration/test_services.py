@@ -633,9 +633,9 @@ def test_ready_notification_for_systemd(svc, tmp_path):
         s.settimeout(10)
         svc.start_berthd(env={"NOTIFY_SOCKET": str(path)})
         assert s.recv(100) == b"READY=1"
-    unit = svc("generate", "systemd").stdout
+    unit = svc("generate", "systemd").stdout.splitlines()
     assert "Type=notify" in unit and "KillMode=process" in unit
-    assert f"{BERTHD} " in unit or "berthd" in unit
+    assert f"ExecStart={BERTHD} --root {svc.store} --run-root {svc.run_root}" in unit, unit
 
 
 def proxy_stats(svc):
