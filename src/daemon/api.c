@@ -18,6 +18,8 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "container/log_follow.h"
+#include "container/log_reader.h"
 #include "daemon/api.h"
 #include "proxy/http.h"
 
@@ -34,8 +36,7 @@ struct api_conn {
 	bool done;      /* the answer is complete: close once written */
 	enum stream stream;
 	int64_t after_id;
-	char log_path[4200];
-	off_t log_off;
+	struct log_follow *follow; /* a log stream with follow=1 */
 };
 
 struct api {
@@ -140,6 +141,9 @@ static void conn_close(struct berthd *d, size_t slot)
 	close(c->fd);
 	free(c->in);
 	free(c->out);
+	if (c->follow)
+		log_follow_close(c->follow);
+	free(c->follow);
 	free(c);
 	d->api->conns[slot] = NULL;
 }
@@ -255,26 +259,29 @@ void api_stream_send(struct api_conn *c, const char *p, size_t len)
 	out_append(c, "\r\n", 2);
 }
 
-/* The live log file from where the stream is; a rotation (the file got
- * shorter) starts the new file from its beginning. */
+static void log_line(void *ctx, const char *line, size_t len)
+{
+	struct api_conn *c = ctx;
+
+	api_stream_send(c, line, len);
+	api_stream_send(c, "\n", 1);
+}
+
+/* What the monitor appended since the last turn, across rotations
+ * (container/log_follow.h); held back while the client reads slowly. */
 static void feed_log(struct api_conn *c)
 {
-	struct stat st;
-	char buf[65536];
-	int fd = open(c->log_path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) == 0 && st.st_size < c->log_off)
-		c->log_off = 0;
-	ssize_t n;
+	berr_t err = NULL;
+	int r;
 
 	while (c->out_len - c->out_off < (1u << 20) &&
-	       (n = pread(fd, buf, sizeof(buf), c->log_off)) > 0) {
-		api_stream_send(c, buf, (size_t)n);
-		c->log_off += n;
+	       (r = log_follow_poll(c->follow, log_line, c, &err)) > 0)
+		;
+	if (err) {
+		fprintf(stderr, "berthd: log stream: %s\n", err_msg(err));
+		err_free(&err);
+		api_stream_end(c);
 	}
-	close(fd);
 }
 
 void api_stream_events(struct api_conn *c, int64_t after_id)
@@ -284,13 +291,30 @@ void api_stream_events(struct api_conn *c, int64_t after_id)
 	c->after_id = after_id;
 }
 
-void api_stream_log(struct api_conn *c, const char *log_path, off_t from)
+int api_stream_log(struct api_conn *c, const char *dir, bool follow, berr_t *err)
 {
+	cleanup_free char *all = NULL;
+	size_t len, live;
+
+	/* Every rotated file and the live one, as `berth logs` reads them. */
+	if (log_read_all(dir, "container.log", &all, &len, &live, err) < 0)
+		return -1;
+	if (follow) {
+		if (!(c->follow = calloc(1, sizeof(*c->follow))))
+			return err_set(err, ENOMEM, "log stream: out of memory");
+		c->follow->fd = -1;
+		if (log_follow_open(c->follow, dir, "container.log", (off_t)live, err) < 0) {
+			free(take_ptr(c->follow));
+			return -1;
+		}
+	}
 	stream_begin(c, "text/plain; charset=utf-8");
-	c->stream = STREAM_LOG;
-	snprintf(c->log_path, sizeof(c->log_path), "%s", log_path);
-	c->log_off = from;
-	feed_log(c);
+	api_stream_send(c, all, len);
+	if (follow)
+		c->stream = STREAM_LOG;
+	else
+		api_stream_end(c);
+	return 0;
 }
 
 void api_stream_end(struct api_conn *c)

@@ -46,9 +46,12 @@ void api_reply_json(struct api_conn *c, int status, json_t *body); /* steals bod
 void api_reply_error(struct api_conn *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void api_reply_text(struct api_conn *c, int status, const char *type, const char *text, size_t len);
-/* A chunked stream: events after after_id, or the log of a container. */
+/* A chunked stream of the events after after_id. */
 void api_stream_events(struct api_conn *c, int64_t after_id);
-void api_stream_log(struct api_conn *c, const char *log_path, off_t from);
+/* The log of the container in dir (rotated files first); with follow
+ * the stream stays open for what comes next.  -1 before anything is
+ * answered. */
+int api_stream_log(struct api_conn *c, const char *dir, bool follow, berr_t *err);
 /* The last chunk: the answer is complete. */
 void api_stream_end(struct api_conn *c);
 /* Bytes of one chunk of a stream. */

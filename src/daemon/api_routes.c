@@ -282,20 +282,20 @@ static void events(struct berthd *d, struct api_conn *c, const struct api_reques
 
 static void logs(struct berthd *d, struct api_conn *c, const struct api_request *rq, const char *ref)
 {
-	char id[CONTAINER_ID_LEN + 1], path[4200], buf[8];
+	char id[CONTAINER_ID_LEN + 1], dir[4200], buf[8];
 	berr_t err = NULL;
 	bool follow = query_get(rq->query, "follow", buf, sizeof(buf)) && !strcmp(buf, "1");
-	struct stat st;
 
 	if (container_lookup(d->root, ref, id, &err) < 0) {
 		api_reply_error(c, 404, "%s", err_msg(err));
 		err_free(&err);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/containers/%s/container.log", d->root, id);
-	api_stream_log(c, path, 0);
-	if (!follow || stat(path, &st) < 0)
-		api_stream_end(c);
+	snprintf(dir, sizeof(dir), "%s/containers/%s", d->root, id);
+	if (api_stream_log(c, dir, follow, &err) < 0) {
+		api_reply_error(c, 500, "%s", err_msg(err));
+		err_free(&err);
+	}
 }
 
 void api_route(struct berthd *d, struct api_conn *c, const struct api_request *rq)

@@ -688,3 +688,23 @@ def test_requests_in_flight_finish_across_an_upgrade(svc):
     results = [svc.stop_load(p) for p in loads]
     assert all(r["fail"] == {} for r in results), results
     assert sum(r["ok"] for r in results) >= 12, results
+
+
+def test_container_log_follow_through_the_api(svc):
+    ticker = "(i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done) & " + WEB
+    svc.put(definition(command=["sh", "-c", ticker], deploy={"replicas": 1}))
+    c = svc.wait_healthy(1)["containers"][0]
+    conn = UnixHTTP(svc.sock, timeout=10)
+    conn.request("GET", f"/v1/containers/{c['id']}/logs?follow=1")
+    r = conn.getresponse()
+    assert r.status == 200 and r.getheader("Transfer-Encoding") == "chunked"
+    ticks, deadline = [], time.monotonic() + 8
+    while len(ticks) < 15 and time.monotonic() < deadline:
+        line = r.readline().decode()
+        if " tick " in line:
+            ticks.append(int(line.split()[-1]))
+    conn.close()
+    # what was logged before the request, then what came while it was open,
+    # each line once and in order
+    assert len(ticks) == 15 and ticks == list(range(ticks[0], ticks[0] + 15)), ticks
+    assert ticks[0] == 0
