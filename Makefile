@@ -48,8 +48,9 @@ MON_SRCS := $(wildcard src/monitor/*.c)
 # its fuzz target.
 PROXY_PURE_SRCS := src/proxy/http.c src/proxy/chunked.c
 PROXY_SRCS := $(filter-out $(PROXY_PURE_SRCS),$(wildcard src/proxy/*.c))
-# berthd's decision (plan.c) is pure: in the library for its unit tests.
-DAEMON_PURE_SRCS := src/daemon/plan.c
+# berthd's decision (plan.c) and replica names are pure: in the library
+# for their unit tests.
+DAEMON_PURE_SRCS := src/daemon/plan.c src/daemon/replica_name.c
 DAEMON_SRCS := $(filter-out $(DAEMON_PURE_SRCS),$(wildcard src/daemon/*.c))
 LIB_SRCS := $(wildcard src/common/*.c src/runtime/*.c src/image/*.c src/build/*.c src/container/*.c \
 	src/volume/*.c src/network/*.c src/service/*.c) $(MON_PURE_SRCS) $(PROXY_PURE_SRCS) \

@@ -98,8 +98,8 @@ void svcs_free(struct berthd *d);
 /* Replicas (replicas.c): find the containers of every service. */
 int replicas_scan(struct berthd *d, berr_t *err);
 void replicas_free(struct berthd *d);
-/* "web.3.7" into its parts; false when it is no replica's name. */
-bool replica_name_parse(const char *name, char *service, size_t size, int64_t *rev, int64_t *n);
+/* The tracked replica with container id id, or NULL. */
+struct replica *replica_find(struct berthd *d, const char *id);
 
 /* Supervision (supervise.c): one turn for every service. */
 void supervise(struct berthd *d);

@@ -143,14 +143,6 @@ static int setup_loop(struct berthd *d, berr_t *err)
 	return 0;
 }
 
-static struct replica *replica_find(struct berthd *d, const char *id)
-{
-	for (size_t i = 0; i < d->n_reps; i++)
-		if (!strcmp(d->reps[i].id, id))
-			return &d->reps[i];
-	return NULL;
-}
-
 static void child_done(struct berthd *d, pid_t pid, int code)
 {
 	enum child_kind kind;

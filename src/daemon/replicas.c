@@ -14,45 +14,13 @@
 #include "container/status.h"
 #include "daemon/daemon.h"
 #include "daemon/probes.h"
+#include "daemon/replica_name.h"
 #include "network/network.h"
 
 /* The longest a `berth run -d` may take between its name and its record. */
 #define REPLICA_CREATE_NS (30ull * 1000000000)
 
-static bool digits(const char *s, size_t len, int64_t *out)
-{
-	int64_t v = 0;
-
-	if (len == 0 || len > 15 || *s == '0')
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-bool replica_name_parse(const char *name, char *service, size_t size, int64_t *rev, int64_t *n)
-{
-	const char *last = strrchr(name, '.');
-
-	if (!last || last == name)
-		return false;
-	const char *mid = last - 1;
-
-	while (mid > name && *mid != '.')
-		mid--;
-	if (mid == name || !digits(last + 1, strlen(last + 1), n) ||
-	    !digits(mid + 1, (size_t)(last - mid - 1), rev) || (size_t)(mid - name) >= size)
-		return false;
-	memcpy(service, name, (size_t)(mid - name));
-	service[mid - name] = '\0';
-	return true;
-}
-
-static struct replica *replica_by_id(struct berthd *d, const char *id)
+struct replica *replica_find(struct berthd *d, const char *id)
 {
 	for (size_t i = 0; i < d->n_reps; i++)
 		if (!strcmp(d->reps[i].id, id))
@@ -129,7 +97,7 @@ static int scan_name(struct berthd *d, int dir, const char *name, json_t *attach
 
 	if (strlen(id) != CONTAINER_ID_LEN)
 		return 0;
-	struct replica *r = replica_by_id(d, id);
+	struct replica *r = replica_find(d, id);
 
 	if (!r && !(r = replica_add(d, id, name, s, rev, n)))
 		return -1;
